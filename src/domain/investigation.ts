@@ -1,0 +1,36 @@
+import { IllegalTransitionError } from './errors.js';
+
+export type InvestigationStatus = 'open' | 'closed';
+export type InvestigationOutcome = 'completed' | 'inconclusive' | 'cancelled';
+
+export interface Investigation {
+  id: string;
+  tenantId: string;
+  /** The actor who opened it. */
+  actorId: string;
+  subject: string;
+  objective: string;
+  status: InvestigationStatus;
+  outcome: InvestigationOutcome | null;
+  summary: string | null;
+  /** Optional overall deadline (epoch ms). */
+  deadline: number | null;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  version: number;
+}
+
+export const INVESTIGATION_TRANSITIONS: Record<InvestigationStatus, readonly InvestigationStatus[]> = {
+  open: ['closed'],
+  closed: [],
+};
+
+export function assertInvestigationTransition(from: InvestigationStatus, to: InvestigationStatus): void {
+  if (!INVESTIGATION_TRANSITIONS[from].includes(to)) {
+    throw new IllegalTransitionError('investigation', from, to, from === 'closed' ? 'It is already closed; start a new investigation to continue the work.' : undefined);
+  }
+}
+
+/** How closing maps to the termination reason of its sessions. */
+export const terminationForOutcome = (o: InvestigationOutcome) => (o === 'cancelled' ? 'cancelled' : 'completed') as 'cancelled' | 'completed';

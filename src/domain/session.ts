@@ -1,0 +1,78 @@
+import { IllegalTransitionError } from './errors.js';
+
+export type SessionStatus = 'active' | 'idle' | 'terminated';
+export type TerminationReason = 'idle_timeout' | 'max_duration' | 'completed' | 'cancelled';
+export type SessionKind = 'supervisor' | 'worker';
+
+export interface Session {
+  id: string;
+  tenantId: string;
+  actorId: string;
+  kind: SessionKind;
+  /** Worker role (`retrieval`, `compliance`, …); null for supervisor sessions. */
+  role: string | null;
+  investigationId: string | null;
+  /** Task a worker session runs; null for supervisor sessions. */
+  taskId: string | null;
+  status: SessionStatus;
+  terminationReason: TerminationReason | null;
+  startedAt: number;
+  /** Last moment work began, ended or heartbeated. The idle timeout runs from here. */
+  lastActivityAt: number;
+  terminatedAt: number | null;
+  idleTimeoutMs: number;
+  maxDurationMs: number;
+  /** Operations in flight; the session is `active` while this is above zero. */
+  inflight: number;
+  /** When the lifecycle sweep must look at it next (indexed). Null once terminated. */
+  dueAt: number | null;
+  version: number;
+}
+
+/**
+ * The transition table. `idle_timeout` is only reachable from `idle`: an `active`
+ * session whose heartbeats stopped (its process died) is first returned to `idle`
+ * as of its last heartbeat, then timed out.
+ */
+const TRANSITIONS: Record<SessionStatus, Partial<Record<SessionStatus, readonly TerminationReason[] | true>>> = {
+  active: { active: true, idle: true, terminated: ['max_duration', 'completed', 'cancelled'] },
+  idle: { active: true, idle: true, terminated: ['idle_timeout', 'max_duration', 'completed', 'cancelled'] },
+  terminated: {},
+};
+
+export function canTransitionSession(from: SessionStatus, to: SessionStatus, reason?: TerminationReason): boolean {
+  const rule = TRANSITIONS[from][to];
+  if (!rule) return false;
+  if (rule === true) return true;
+  return reason !== undefined && rule.includes(reason);
+}
+
+export function assertSessionTransition(from: SessionStatus, to: SessionStatus, reason?: TerminationReason): void {
+  if (!canTransitionSession(from, to, reason)) {
+    const what = to === 'terminated' ? `${to} (${reason ?? 'no reason'})` : to;
+    throw new IllegalTransitionError(
+      'session',
+      from,
+      what,
+      from === 'terminated' ? 'A terminated session never comes back; resume_investigation opens a new one.' : undefined,
+    );
+  }
+}
+
+/** When the lifecycle sweep must next look at a session. */
+export function sessionDueAt(s: Pick<Session, 'status' | 'lastActivityAt' | 'startedAt' | 'idleTimeoutMs' | 'maxDurationMs'>): number | null {
+  if (s.status === 'terminated') return null;
+  return Math.min(s.lastActivityAt + s.idleTimeoutMs, s.startedAt + s.maxDurationMs);
+}
+
+/**
+ * What the lifecycle sweep should do with a session at `now`: terminate it (and why),
+ * or nothing. An active session is still judged by its last heartbeat: a run that
+ * stopped heartbeating is treated as idle since then.
+ */
+export function lifecycleVerdict(s: Session, now: number): TerminationReason | null {
+  if (s.status === 'terminated') return null;
+  if (now >= s.startedAt + s.maxDurationMs) return 'max_duration';
+  if (now >= s.lastActivityAt + s.idleTimeoutMs) return 'idle_timeout';
+  return null;
+}

@@ -1,0 +1,88 @@
+import { IllegalTransitionError } from './errors.js';
+
+export type TaskStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
+export const OPEN_TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'waiting'];
+
+/** Why a task became runnable the last time. Roles branch on it (e.g. escalate on `deadline`). */
+export type WakeReason = 'created' | 'signal' | 'deadline' | 'retry' | 'lease_expired';
+
+export interface TaskWaitSpec {
+  signal: string;
+  timeoutMs: number;
+}
+
+export interface Task {
+  id: string;
+  tenantId: string;
+  investigationId: string;
+  role: string;
+  instructions: string;
+  status: TaskStatus;
+  /** The wait requested at delegation (`waitFor`), kept for display. */
+  waitFor: TaskWaitSpec | null;
+  wakeReason: WakeReason | null;
+  /** Runnable from this time (pending tasks; indexed for claiming). */
+  runAt: number | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  attempts: number;
+  result: unknown;
+  error: string | null;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  version: number;
+}
+
+const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
+  pending: ['running', 'waiting', 'cancelled', 'failed', 'timed_out'],
+  running: ['pending', 'waiting', 'completed', 'failed', 'timed_out', 'cancelled'],
+  waiting: ['pending', 'timed_out', 'cancelled', 'failed'],
+  completed: [],
+  failed: [],
+  timed_out: [],
+  cancelled: [],
+};
+
+export const isTerminalTask = (s: TaskStatus) => TERMINAL_TASK_STATUSES.includes(s);
+
+export function canTransitionTask(from: TaskStatus, to: TaskStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertTaskTransition(from: TaskStatus, to: TaskStatus): void {
+  if (!canTransitionTask(from, to)) {
+    throw new IllegalTransitionError('task', from, to, isTerminalTask(from) ? `The task already ended (${from}); delegate a new task instead.` : undefined);
+  }
+}
+
+export type WaitStatus = 'open' | 'resolved' | 'timed_out' | 'cancelled';
+
+/** A task's durable wait for a named signal, with a deadline. Survives restarts. */
+export interface Wait {
+  id: string;
+  tenantId: string;
+  investigationId: string;
+  taskId: string;
+  signal: string;
+  status: WaitStatus;
+  createdAt: number;
+  deadline: number;
+  resolvedAt: number | null;
+  /** The signal that resolved it. */
+  signalId: string | null;
+}
+
+/** External data delivered to an investigation by name. */
+export interface Signal {
+  id: string;
+  tenantId: string;
+  investigationId: string;
+  name: string;
+  payload: unknown;
+  idempotencyKey: string | null;
+  receivedAt: number;
+  actorId: string;
+}

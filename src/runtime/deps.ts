@@ -1,0 +1,27 @@
+import type { Clock } from '../domain/clock.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Logger } from '../logger.js';
+import type { StorePort } from '../store/port.js';
+import type { ChangeFeed } from './change-feed.js';
+
+/** Who is calling: from config in stdio mode, from credentials over HTTP. Never from tool arguments. */
+export interface Caller {
+  tenantId: string;
+  actorId: string;
+}
+
+/** Settings the runtime needs, already normalised to milliseconds. */
+export interface RuntimeSettings {
+  idleTimeoutMs: number;
+  maxSessionDurationMs: number;
+  eventRetentionMs: number;
+}
+
+export interface RuntimeDeps {
+  store: StorePort;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  feed: ChangeFeed;
+  settings: RuntimeSettings;
+}

@@ -1,0 +1,70 @@
+import { EVENT_KINDS, MAX_EVENT_DATA_BYTES, MAX_EVENT_TEXT, type EventKind, type EventRole } from '../domain/event.js';
+import { InvalidInputError, IllegalTransitionError } from '../domain/errors.js';
+import { assertId } from '../domain/ids.js';
+import type { Caller, RuntimeDeps } from './deps.js';
+import { makeEvent } from './event-factory.js';
+import type { Investigations } from './investigations.js';
+import { jsonSize } from './limits.js';
+import type { Sessions } from './sessions.js';
+import { eventView, sessionView, showing } from './views.js';
+
+/** `record_event` and reading short-term memory. */
+export class Events {
+  constructor(
+    private readonly d: RuntimeDeps,
+    private readonly investigations: Investigations,
+    private readonly sessions: Sessions,
+  ) {}
+
+  async record(caller: Caller, input: { sessionId?: string; investigationId?: string; role: EventRole; kind?: EventKind; text: string; data?: unknown }) {
+    if (!input.sessionId && !input.investigationId) {
+      throw new InvalidInputError('Give either sessionId (a session you hold) or investigationId (records in your supervisor session on it).');
+    }
+    const kind = input.kind ?? 'message';
+    if (!EVENT_KINDS.includes(kind)) throw new InvalidInputError(`kind must be one of ${EVENT_KINDS.join(', ')}.`);
+    if (typeof input.text !== 'string' || input.text.trim() === '') throw new InvalidInputError('text is empty; an event needs text.');
+    if (input.text.length > MAX_EVENT_TEXT) {
+      throw new InvalidInputError(`text is ${input.text.length} characters; the limit is ${MAX_EVENT_TEXT}. Split it into several events or put structured detail in data.`);
+    }
+    if (input.data !== undefined && jsonSize(input.data) > MAX_EVENT_DATA_BYTES) {
+      throw new InvalidInputError(`data is ${jsonSize(input.data)} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}.`);
+    }
+    const append = async (sessionId: string, investigationId: string | null) => {
+      const ev = makeEvent(this.d, { tenantId: caller.tenantId, actorId: caller.actorId, sessionId, investigationId, role: input.role, kind, text: input.text, data: input.data });
+      const [stored] = await this.d.store.tenant(caller.tenantId).appendEvents([ev]);
+      this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: sessionId });
+      if (investigationId) this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: investigationId });
+      return { event: eventView(stored!), sessionId };
+    };
+    if (input.sessionId) {
+      assertId(input.sessionId, 'ses', 'sessionId');
+      const s = await this.sessions.get(caller, input.sessionId);
+      if (input.investigationId && s.investigationId !== input.investigationId) {
+        throw new InvalidInputError(`Session ${s.id} does not belong to investigation ${input.investigationId}; give one of them.`);
+      }
+      if (s.status === 'terminated') {
+        throw new IllegalTransitionError('session', 'terminated', 'active', `Session ${s.id} ended (${s.terminationReason}); record on the investigation instead (investigationId), which uses your live session.`);
+      }
+      return this.sessions.withWork(caller, s.id, () => append(s.id, s.investigationId));
+    }
+    const inv = await this.investigations.load(caller, input.investigationId!);
+    return this.investigations.inSupervisorSession(caller, inv, (sessionId) => append(sessionId, inv.id));
+  }
+
+  /** A page of a session's events (the `…/events` resource). */
+  async sessionEvents(caller: Caller, sessionId: string, page: { limit?: number; cursor?: string | null }) {
+    assertId(sessionId, 'ses', 'sessionId');
+    const s = await this.sessions.get(caller, sessionId);
+    const limit = Math.min(Math.max(page.limit ?? 100, 1), 500);
+    const p = await this.d.store.tenant(caller.tenantId).listEvents({ sessionId: s.id, limit, cursor: page.cursor ?? null });
+    return { session: sessionView(s), events: p.items.map(eventView), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
+  }
+
+  /** A page of an investigation's timeline: every event of all its sessions, in order. */
+  async timeline(caller: Caller, investigationId: string, page: { limit?: number; cursor?: string | null }) {
+    const inv = await this.investigations.load(caller, investigationId);
+    const limit = Math.min(Math.max(page.limit ?? 200, 1), 500);
+    const p = await this.d.store.tenant(caller.tenantId).listEvents({ investigationId: inv.id, limit, cursor: page.cursor ?? null });
+    return { investigationId: inv.id, subject: inv.subject, events: p.items.map(eventView), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
+  }
+}

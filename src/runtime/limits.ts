@@ -1,0 +1,67 @@
+import { parseDuration } from '../domain/duration.js';
+import { InvalidInputError } from '../domain/errors.js';
+
+/** Input limits, shared by the zod schemas and the runtime (which re-checks: the CLI calls it too). */
+export const LIMITS = {
+  subject: 200,
+  objective: 4_000,
+  instructions: 8_000,
+  summary: 8_000,
+  signalPayloadBytes: 256_000,
+  idempotencyKey: 200,
+  tasksPerStart: 20,
+  listLimit: 100,
+  query: 200,
+} as const;
+
+export const SIGNAL_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export const ROLE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+export function assertSignalName(name: string, what = 'signal'): string {
+  if (typeof name !== 'string' || !SIGNAL_NAME.test(name) || name.includes('..')) {
+    throw new InvalidInputError(
+      `${what}: "${String(name).slice(0, 60)}" is not a valid signal name; use lower-case letters, digits, "_", "-" or "." (start with a letter or digit, no "..", ≤ 64), e.g. "bank_data".`,
+      { value: name },
+    );
+  }
+  return name;
+}
+
+export function assertRole(role: string): string {
+  if (typeof role !== 'string' || !ROLE_NAME.test(role)) {
+    throw new InvalidInputError(`role: "${String(role).slice(0, 60)}" is not a valid role; use lower-case letters, digits, "_" or "-" (e.g. "retrieval", "compliance").`, { value: role });
+  }
+  return role;
+}
+
+export function assertText(value: string, what: string, max: number): string {
+  if (typeof value !== 'string' || value.trim().length === 0) throw new InvalidInputError(`${what} is empty; give a short non-empty text.`);
+  if (value.length > max) throw new InvalidInputError(`${what} is ${value.length} characters; the limit is ${max}. Shorten it or put the detail in a recorded event.`);
+  return value.trim();
+}
+
+export function jsonSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+}
+
+/** A timeout from a tool argument: a positive duration. */
+export function parseTimeout(value: string, what: string): number {
+  const ms = parseDuration(value, what);
+  if (ms <= 0) throw new InvalidInputError(`${what}: "${value}" must be longer than zero; a wait needs a deadline in the future.`);
+  return ms;
+}
+
+/**
+ * A deadline argument: a duration from now (`P3D`, `72h`) or an ISO 8601 timestamp.
+ * A timestamp in the past is refused.
+ */
+export function parseDeadline(value: string, now: number, what = 'deadline'): number {
+  const v = String(value).trim();
+  if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
+    const t = Date.parse(v);
+    if (Number.isNaN(t)) throw new InvalidInputError(`${what}: "${v}" is not a valid ISO 8601 timestamp.`);
+    if (t <= now) throw new InvalidInputError(`${what}: ${v} is in the past; give a future timestamp or a duration such as "P3D".`);
+    return t;
+  }
+  return now + parseTimeout(v, what);
+}

@@ -1,0 +1,53 @@
+import { iso } from '../domain/clock.js';
+import type { RuntimeDeps } from '../runtime/deps.js';
+import { makeEvent } from '../runtime/event-factory.js';
+import { SWEEP_BATCH, type Job } from './job.js';
+
+/**
+ * What happens to a task whose wait passed its deadline: `timed_out` at once, or
+ * `pending` (wakeReason `deadline`) so its role can escalate (the compliance worker
+ * files an incomplete report). Decided per role by the worker registry.
+ */
+export type DeadlinePolicy = (role: string) => 'timed_out' | 'pending';
+export const timeOutAtOnce: DeadlinePolicy = () => 'timed_out';
+
+/**
+ * Deadline sweep: open waits past their deadline. Each is expired in one store step
+ * (wait `timed_out`, task per policy, an event on the investigation); a wait already
+ * resolved or expired is skipped, so running twice does nothing more.
+ */
+export function deadlineSweep(d: RuntimeDeps, intervalMs: number, policy: DeadlinePolicy = timeOutAtOnce, batch = SWEEP_BATCH): Job {
+  return {
+    name: 'deadlines',
+    intervalMs,
+    async run() {
+      const now = d.clock.now();
+      const due = await d.store.dueWaits(now, batch);
+      const expired: Array<{ waitId: string; taskId: string; taskStatus: string }> = [];
+      for (const w of due) {
+        const t = d.store.tenant(w.tenantId);
+        const task = await t.getTask(w.taskId);
+        const taskStatus = task ? policy(task.role) : 'timed_out';
+        const event = makeEvent(d, {
+          tenantId: w.tenantId,
+          actorId: 'longhaul',
+          sessionId: null,
+          investigationId: w.investigationId,
+          role: 'system',
+          kind: 'status',
+          text:
+            taskStatus === 'timed_out'
+              ? `Wait for signal "${w.signal}" passed its deadline (${iso(w.deadline)}); task ${w.taskId} timed out.`
+              : `Wait for signal "${w.signal}" passed its deadline (${iso(w.deadline)}); task ${w.taskId} wakes to escalate.`,
+          data: { waitId: w.id, taskId: w.taskId, signal: w.signal, deadline: w.deadline },
+        });
+        const r = await t.expireWait({ waitId: w.id, now, taskStatus, events: [event] });
+        if (!r) continue;
+        expired.push({ waitId: w.id, taskId: w.taskId, taskStatus });
+        d.feed.publish({ type: 'investigation', tenantId: w.tenantId, id: w.investigationId });
+        d.logger.info('wait timed out', { tenantId: w.tenantId, waitId: w.id, taskId: w.taskId, signal: w.signal, taskStatus });
+      }
+      return { processed: expired.length, more: due.length === batch, detail: { expired } };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../logger.js';
+import type { StorePort } from '../store/port.js';
+import type { Job, JobResult } from './job.js';
+
+/** Passes one tick may make while a job reports more due work. Bounded. */
+const MAX_PASSES_PER_TICK = 5;
+
+/**
+ * Turns an interval into a node-cron expression (seconds field first). Intervals that
+ * do not divide a minute/hour/day evenly are rounded to the nearest one that does.
+ */
+export function intervalToCron(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  const pick = (n: number, divisorsOf: number) => {
+    let best = 1;
+    for (let d = 1; d <= divisorsOf; d++) if (divisorsOf % d === 0 && Math.abs(d - n) <= Math.abs(best - n)) best = d;
+    return best;
+  };
+  if (s < 60) return `*/${pick(s, 60)} * * * * *`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `0 */${pick(m, 60)} * * * *`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `0 0 */${pick(h, 24)} * * *`;
+  return '0 0 0 * * *';
+}
+
+/**
+ * Runs the sweeps: on node-cron schedules in production, by `tick()` in tests (with a
+ * fake clock). With several instances on one store, node-cron's run coordinator takes
+ * a store lease per scheduled slot, so each tick runs on one instance only.
+ */
+export class Scheduler {
+  private tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<JobResult>>();
+
+  constructor(
+    private readonly jobs: readonly Job[],
+    private readonly deps: { store: StorePort; clock: Clock; logger: Logger; owner: string },
+  ) {}
+
+  jobNames(): string[] {
+    return this.jobs.map((j) => j.name);
+  }
+
+  /** Runs one pass of each job (or of `name` only) and returns what each did. */
+  async tick(name?: string): Promise<Record<string, JobResult>> {
+    const out: Record<string, JobResult> = {};
+    for (const job of this.jobs) {
+      if (name && job.name !== name) continue;
+      out[job.name] = await this.runOnce(job);
+    }
+    return out;
+  }
+
+  /** One pass; concurrent requests for the same job share the pass in flight. */
+  private runOnce(job: Job): Promise<JobResult> {
+    const inflight = this.running.get(job.name);
+    if (inflight) return inflight;
+    const p = job
+      .run()
+      .catch((e: unknown): JobResult => {
+        this.deps.logger.error('sweep failed', { job: job.name, error: e instanceof Error ? e.message : String(e) });
+        return { processed: 0, more: false, detail: { error: String(e) } };
+      })
+      .finally(() => this.running.delete(job.name));
+    this.running.set(job.name, p);
+    return p;
+  }
+
+  private async drain(job: Job): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < MAX_PASSES_PER_TICK; i++) {
+      const r = await this.runOnce(job);
+      total += r.processed;
+      if (!r.more) break;
+    }
+    return total;
+  }
+
+  /** Catches up on downtime (every job drained once), then schedules them. */
+  async start(): Promise<void> {
+    for (const job of this.jobs) {
+      const n = await this.drain(job);
+      if (n) this.deps.logger.info('caught up on start-up', { job: job.name, processed: n });
+    }
+    const log = this.deps.logger.child({ component: 'node-cron' });
+    const cronLogger = {
+      info: (m: string) => log.debug(m),
+      warn: (m: string) => log.warn(m),
+      error: (m: string | Error) => log.error(String(m)),
+      debug: (m: string | Error) => log.debug(String(m)),
+    };
+    const { store, clock, owner } = this.deps;
+    for (const job of this.jobs) {
+      const task = cron.schedule(intervalToCron(job.intervalMs), () => this.drain(job), {
+        name: `longhaul-${job.name}`,
+        noOverlap: true,
+        distributed: true,
+        distributedLease: Math.max(job.intervalMs, 1000),
+        runCoordinator: {
+          shouldRun: (key, ttlMs) => store.acquireLease(`cron:${key}`, owner, ttlMs, clock.now()),
+        },
+        logger: cronLogger,
+        suppressMissedWarning: true,
+      });
+      this.tasks.push(task);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.tasks) await t.destroy();
+    this.tasks = [];
+    await Promise.allSettled(this.running.values());
+  }
+}

@@ -1,0 +1,268 @@
+import type { MemoryEvent, NewEvent, EventKind } from '../domain/event.js';
+import type { Investigation, InvestigationStatus, InvestigationOutcome } from '../domain/investigation.js';
+import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../domain/record.js';
+import type { InboxItem, Report } from '../domain/report.js';
+import type { Session, SessionStatus, TerminationReason } from '../domain/session.js';
+import type { Signal, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
+
+/**
+ * The storage port: domain operations, not get/set. Every adapter (memory, sqlite,
+ * later redis) passes the same contract suite in test/contract/.
+ *
+ * Tenant scope is structural: tenant data is reachable only through `tenant(id)`,
+ * whose operations add the tenant to every key and query. The cross-tenant methods
+ * on StorePort exist for the scheduler's sweeps; they return items that carry their
+ * tenantId, and the sweep acts on them through `tenant(item.tenantId)`.
+ *
+ * Atomicity: each method is one atomic step on the backend (a SQLite transaction, a
+ * Redis script). No caller does read-modify-write on shared rows; compare-and-set
+ * conditions are parameters (`expectedVersion`, `leaseOwner`).
+ */
+export interface StorePort {
+  readonly kind: 'memory' | 'sqlite' | 'redis';
+  /** Human-readable location (file path, URL) for logs and `longhaul status`. */
+  readonly location: string;
+  tenant(tenantId: string): TenantStore;
+
+  // ---- scheduler sweeps (cross-tenant, bounded, ordered by due time) ----
+  /** Non-terminated sessions with dueAt <= now, oldest due first. */
+  dueSessions(now: number, limit: number): Promise<Session[]>;
+  /** Open waits with deadline <= now, earliest first. */
+  dueWaits(now: number, limit: number): Promise<Wait[]>;
+  /**
+   * Atomically claims one runnable task: `pending` with runAt <= now, or `running`
+   * whose lease expired (leaseUntil <= now; its wakeReason becomes `lease_expired`).
+   * The claimed task is `running`, leased to `owner` until now + leaseMs, attempts + 1.
+   * `roles` limits which roles may be claimed (the roles this process can run).
+   */
+  claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[]): Promise<Task | null>;
+  /** Checkpoints with dueAt <= now (sessions with unextracted events), earliest first. */
+  dueExtractions(now: number, limit: number): Promise<ExtractionCheckpoint[]>;
+  /**
+   * Deletes up to `limit` events with expiresAt <= now that extraction has passed
+   * (seq <= their session's checkpoint; investigation-level events need no extraction).
+   * Returns how many were deleted.
+   */
+  deleteExpiredEvents(now: number, limit: number): Promise<number>;
+
+  // ---- coordination ----
+  /** Takes or renews a named lease. True when `owner` holds it until now + ttlMs. */
+  acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+
+  /** Counts for `longhaul status` (all tenants). */
+  stats(now: number): Promise<StoreStats>;
+  /** Plain expiring keys (idempotency results, caches), through keyv. Keys come from tenantKey(). */
+  readonly kv: KeyValueStore;
+  close(): Promise<void>;
+}
+
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+}
+
+export interface StoreStats {
+  sessionsByStatus: Record<SessionStatus, number>;
+  openInvestigations: number;
+  openWaits: Array<Pick<Wait, 'tenantId' | 'investigationId' | 'taskId' | 'signal' | 'deadline'>>;
+  tasksByStatus: Record<TaskStatus, number>;
+  events: number;
+  records: number;
+  /** Sessions with events not yet extracted, and how many such events. */
+  extractionBacklog: { sessions: number; events: number };
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface TenantStore {
+  readonly tenantId: string;
+
+  // ---- investigations ----
+  /**
+   * Opens an investigation atomically with its supervisor session, its tasks (and
+   * their waits) and the request events. All ids are the caller's.
+   */
+  createInvestigation(input: {
+    investigation: Investigation;
+    session: Session;
+    tasks: Array<{ task: Task; wait: Wait | null }>;
+    events: NewEvent[];
+  }): Promise<{ events: MemoryEvent[] }>;
+  getInvestigation(id: string): Promise<Investigation | null>;
+  /** Newest first. `query` matches subject/objective (case-insensitive substring). */
+  listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>>;
+  /** Bumps updatedAt and version (compare-and-set on version when given). */
+  touchInvestigation(id: string, now: number): Promise<void>;
+  /**
+   * Closes it in one step: status closed with outcome/summary, every open task
+   * `cancelled`, every open wait `cancelled`, every non-terminated session of it
+   * terminated with `terminationReason`, plus `events`. Throws ConflictError when
+   * the version moved, IllegalTransitionError when already closed.
+   */
+  closeInvestigation(input: {
+    id: string;
+    expectedVersion: number;
+    now: number;
+    outcome: InvestigationOutcome;
+    summary: string | null;
+    terminationReason: TerminationReason;
+    events: NewEvent[];
+  }): Promise<{ investigation: Investigation; cancelledTasks: Task[]; terminatedSessions: Session[] }>;
+
+  // ---- sessions ----
+  createSession(session: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  /** Newest first. */
+  listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; kind?: Session['kind']; limit?: number }): Promise<Session[]>;
+  /**
+   * Work begins on a session: inflight + 1, status `active`, lastActivityAt = now.
+   * Throws IllegalTransitionError if it is terminated, NotFoundError if absent.
+   */
+  beginWork(id: string, now: number): Promise<Session>;
+  /** Work ends: inflight - 1 (not below 0); at 0 the session goes `idle`; lastActivityAt = now. */
+  endWork(id: string, now: number): Promise<Session>;
+  /** Keeps an active session alive: lastActivityAt = now. No-op on a terminated one (returns it). */
+  heartbeat(id: string, now: number): Promise<Session>;
+  /**
+   * Terminates a non-terminated session (compare-and-set on `expectedVersion` when
+   * given). Returns the terminated session, or null when it was already terminated
+   * or the version moved (a concurrent sweep won).
+   */
+  terminateSession(id: string, reason: TerminationReason, now: number, expectedVersion?: number): Promise<Session | null>;
+
+  // ---- tasks, waits, signals ----
+  /**
+   * Creates a task, with its wait when given. If a signal of the wait's name was
+   * already delivered to the investigation, the wait resolves at once (signals that
+   * arrive before their wait are not lost) and the task is made `pending` with
+   * wakeReason `signal`. Returns the stored task and wait.
+   */
+  createTask(input: { task: Task; wait: Wait | null; events: NewEvent[] }): Promise<{ task: Task; wait: Wait | null; resolvedBy: Signal | null }>;
+  getTask(id: string): Promise<Task | null>;
+  listTasks(investigationId: string): Promise<Task[]>;
+  listWaits(investigationId: string): Promise<Wait[]>;
+  getWait(id: string): Promise<Wait | null>;
+  /**
+   * Applies a worker's outcome atomically, only while `leaseOwner` still holds the
+   * task's lease (else ConflictError: another process took over). Sets the task's
+   * status (and result/error/runAt/wakeReason), clears the lease unless it stays
+   * `running`, registers `wait` (resolving it at once against an existing signal, as
+   * createTask does), and writes events, reports and inbox items.
+   */
+  applyTaskOutcome(input: {
+    taskId: string;
+    leaseOwner: string;
+    now: number;
+    status: TaskStatus;
+    result?: unknown;
+    error?: string | null;
+    runAt?: number | null;
+    wakeReason?: WakeReason | null;
+    wait?: Wait | null;
+    events?: NewEvent[];
+    reports?: Report[];
+    inbox?: InboxItem[];
+    /** Long-term records written with the outcome (e.g. a report in investigations/{id}/reports). */
+    records?: MemoryRecord[];
+  }): Promise<{ task: Task; wait: Wait | null; events: MemoryEvent[] }>;
+  /** Extends a held lease (heartbeat). False when the lease was lost. */
+  extendTaskLease(taskId: string, leaseOwner: string, leaseUntil: number): Promise<boolean>;
+  /**
+   * The deadline of an open wait passed: the wait becomes `timed_out`; its task
+   * (if still `waiting`) becomes `taskStatus` — `timed_out`, or `pending` with
+   * wakeReason `deadline` when a worker will handle the escalation. Writes `events`.
+   * Returns null when the wait was no longer open (idempotent under double sweeps).
+   */
+  expireWait(input: { waitId: string; now: number; taskStatus: 'timed_out' | 'pending'; events: NewEvent[]; inbox?: InboxItem[] }): Promise<{ wait: Wait; task: Task | null } | null>;
+  /**
+   * Cancels one open task (and its open waits) with events. IllegalTransitionError
+   * when it already ended.
+   */
+  cancelTask(input: { taskId: string; now: number; events: NewEvent[] }): Promise<Task>;
+  /**
+   * Stores a signal and, in the same step, resolves every open wait of that name on
+   * the investigation and makes their `waiting` tasks `pending` (wakeReason `signal`).
+   * With an idempotencyKey already used on this investigation, nothing is written and
+   * the earlier signal is returned with duplicate: true.
+   */
+  deliverSignal(input: { signal: Signal; events: NewEvent[] }): Promise<{ signal: Signal; duplicate: boolean; resolvedWaits: Wait[]; wokenTasks: Task[] }>;
+  /** Oldest first. */
+  listSignals(investigationId: string, name?: string): Promise<Signal[]>;
+
+  // ---- short-term memory ----
+  /** Appends events atomically, in order; assigns each a seq. Marks their sessions due for extraction. */
+  appendEvents(events: NewEvent[]): Promise<MemoryEvent[]>;
+  /**
+   * A page of events in seq order: of one session, or of an investigation's whole
+   * timeline (every event carrying its id, session or not). `afterSeq` is exclusive;
+   * `order: 'desc'` pages newest first (then `cursor` continues downward).
+   */
+  listEvents(q: {
+    sessionId?: string;
+    investigationId?: string;
+    afterSeq?: number;
+    kinds?: readonly EventKind[];
+    limit: number;
+    cursor?: string | null;
+    order?: 'asc' | 'desc';
+  }): Promise<Page<MemoryEvent>>;
+  getEvents(ids: readonly string[]): Promise<MemoryEvent[]>;
+
+  // ---- long-term memory ----
+  getRecord(id: string): Promise<MemoryRecord | null>;
+  /** Records under a namespace prefix (segment-wise), newest first, paged. */
+  listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>>;
+  /**
+   * Ranked full-text search within a namespace prefix (or the whole tenant), at most
+   * topK results, never a scan of every record. Superseded records only when asked.
+   */
+  searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]>;
+  /** Active record in `namespace` with this textKey (for consolidation), if any. */
+  findRecordByTextKey(namespace: string, textKey: string): Promise<MemoryRecord | null>;
+  /** Active record in `namespace` with this topicKey (for supersession), if any. */
+  findRecordByTopicKey(namespace: string, topicKey: string): Promise<MemoryRecord | null>;
+  /** Deletes one record. False when absent. */
+  deleteRecord(id: string): Promise<boolean>;
+  getCheckpoint(sessionId: string): Promise<ExtractionCheckpoint | null>;
+  /**
+   * Commits one extraction batch atomically: the record writes, then the checkpoint
+   * advances to `throughSeq` — only if it still stands at `expectedThroughSeq`
+   * (ConflictError otherwise: another run got there first). `dueAt` is when the
+   * session needs extracting again (null: not until new events arrive).
+   */
+  commitExtraction(input: {
+    sessionId: string;
+    expectedThroughSeq: number;
+    throughSeq: number;
+    now: number;
+    dueAt: number | null;
+    writes: RecordWrite[];
+  }): Promise<void>;
+  /** Records a failed extraction run without advancing the checkpoint. */
+  failExtraction(input: { sessionId: string; now: number; error: string; retryAt: number }): Promise<void>;
+  /** Marks a session due for extraction at `at` (e.g. it just terminated). */
+  scheduleExtraction(sessionId: string, at: number): Promise<void>;
+
+  // ---- reports and inbox ----
+  /** Newest first. */
+  listReports(investigationId: string): Promise<Report[]>;
+  getReport(id: string): Promise<Report | null>;
+  /** Newest first across the tenant, optionally for some investigations only. */
+  listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>>;
+}
+
+/** One change to long-term memory inside an extraction commit. */
+export type RecordWrite =
+  | { op: 'create'; record: MemoryRecord }
+  /** Consolidation: a duplicate adds its sources to an existing record. */
+  | { op: 'add_sources'; id: string; eventIds: string[]; now: number }
+  /** A newer record replaces `id`: it stays readable, marked superseded, linked to `by`. */
+  | { op: 'supersede'; id: string; by: string; now: number }
+  /** A record refreshed in place (a session summary as the session grows). */
+  | { op: 'update_text'; id: string; text: string; textKey: string; eventIds: string[]; now: number };
