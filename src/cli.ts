@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createApp, type App } from './app.js';
+import { ConfigError, loadConfig, SETTINGS, type RawSettings, type SettingName } from './config.js';
+import { iso } from './domain/clock.js';
+import { isLonghaulError } from './domain/errors.js';
+import { createLogger } from './logger.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const USAGE = `longhaul ${VERSION} — long-running investigations, runtime sessions and memory for MCP clients
+
+Usage:
+  longhaul serve [--stdio | --http] [settings]   serve MCP (stdio by default: what Claude Desktop runs)
+  longhaul status [settings]                     sessions, open investigations, waits, extraction backlog
+  longhaul signal <investigationId> <signal> [--data file.json | --data -] [--key idempotency-key]
+                                                 deliver a signal from a shell, a cron job or a mail hook
+  longhaul help | --help                         this text
+  longhaul --version
+
+Settings (flags override LONGHAUL_* env vars, which override --config file.json):
+${Object.entries(SETTINGS)
+  .map(([k, s]) => `  --${k.padEnd(22)} ${s.env.padEnd(30)} ${s.doc.replace(/`/g, '')} [${s.default || 'none'}]`)
+  .join('\n')}
+`;
+
+/** Writes to stdout: the CLI's own output (never used by `serve`, whose stdout is protocol). */
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : s + '\n');
+
+class UsageError extends Error {}
+
+function parse(argv: string[], extra: ParseArgsConfig['options'] = {}) {
+  const options: NonNullable<ParseArgsConfig['options']> = { ...extra };
+  for (const name of Object.keys(SETTINGS)) options[name] = { type: 'string' };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const flags: RawSettings = {};
+    for (const name of Object.keys(SETTINGS) as SettingName[]) {
+      const v = values[name];
+      if (typeof v === 'string') flags[name] = v;
+    }
+    return { values, positionals, flags };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function withApp<T>(flags: RawSettings, fn: (app: App) => Promise<T>): Promise<T> {
+  const config = loadConfig({ flags });
+  const app = createApp(config, { logger: createLogger({ level: config.logLevel === 'debug' ? 'debug' : 'warn' }) });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values, flags } = parse(argv, { stdio: { type: 'boolean' }, http: { type: 'boolean' } });
+  if (values.stdio && values.http) throw new UsageError('Choose one of --stdio or --http.');
+  const config = loadConfig({ flags });
+  if (values.http) {
+    throw new UsageError('The streamable HTTP transport is not available in this version yet; use stdio (the default).');
+  }
+  const app = createApp(config);
+  if (process.stdin.isTTY) {
+    err(
+      `longhaul ${VERSION} is serving MCP over stdio and waiting for a client on this terminal.\n` +
+        `Data: ${app.store.location}\n` +
+        `Connect a client instead of typing here, e.g. in Claude Desktop's claude_desktop_config.json:\n` +
+        `  { "mcpServers": { "longhaul": { "command": "npx", "args": ["longhaul", "serve"] } } }\n` +
+        `Press Ctrl+C to stop.`,
+    );
+  }
+  const stop = async (signal: string) => {
+    app.logger.info('stopping', { signal });
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const { serveStdio } = await import('./transports/stdio.js');
+  await serveStdio(app);
+  await app.close();
+}
+
+async function status(argv: string[]): Promise<void> {
+  const { flags, values } = parse(argv, { json: { type: 'boolean' } });
+  await withApp(flags, async (app) => {
+    const now = app.clock.now();
+    const s = await app.store.stats(now);
+    if (values.json) return out(JSON.stringify(s, null, 2));
+    const lines = [
+      `store: ${app.store.location}`,
+      `sessions: ${Object.entries(s.sessionsByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `open investigations: ${s.openInvestigations}`,
+      `tasks: ${Object.entries(s.tasksByStatus).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+      `open waits: ${s.openWaits.length}`,
+      ...s.openWaits.slice(0, 20).map((w) => `  ${w.investigationId} task ${w.taskId} waits for "${w.signal}" until ${iso(w.deadline)}${w.deadline <= now ? ' (past due; the next sweep times it out)' : ''}`),
+      `events: ${s.events}, memory records: ${s.records}`,
+      `extraction backlog: ${s.extractionBacklog.events} events in ${s.extractionBacklog.sessions} sessions`,
+    ];
+    out(lines.join('\n'));
+  });
+}
+
+async function signal(argv: string[]): Promise<void> {
+  const { positionals, values, flags } = parse(argv, { data: { type: 'string' }, key: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('signal needs <investigationId> <signal>.');
+  const [investigationId, name] = positionals as [string, string];
+  let payload: unknown = null;
+  if (typeof values.data === 'string') {
+    const text = values.data === '-' ? readFileSync(0, 'utf8') : readFileSync(values.data, 'utf8');
+    try {
+      payload = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`--data ${values.data}: not valid JSON (${(e as Error).message}).`);
+    }
+  }
+  await withApp(flags, async (app) => {
+    const r = await app.runtime.signals.submit(app.localCaller, {
+      investigationId,
+      signal: name,
+      payload,
+      idempotencyKey: typeof values.key === 'string' ? values.key : null,
+    });
+    out(
+      r.duplicate
+        ? `Signal "${name}" was already delivered with this key (${r.signal.signalId}); nothing changed.`
+        : `Delivered "${name}" to ${investigationId} (${r.signal.signalId}); resolved ${r.resolvedWaits.length} wait(s), woke ${r.wokenTasks.length} task(s).`,
+    );
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        await serve(rest);
+        return 0;
+      case 'status':
+        await status(rest);
+        return 0;
+      case 'signal':
+        await signal(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return cmd === undefined ? 1 : 0;
+      case '--version':
+      case '-v':
+        out(VERSION);
+        return 0;
+      default:
+        throw new UsageError(`Unknown command "${cmd}".`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`longhaul: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      err(`longhaul: ${e.message}`);
+      return 2;
+    }
+    if (isLonghaulError(e)) {
+      err(`longhaul: [${e.code}] ${e.message}`);
+      return 1;
+    }
+    err(`longhaul: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);

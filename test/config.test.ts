@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const base = { HOME: '/home/test' };
+
+describe('config', () => {
+  it('defaults every setting', () => {
+    const c = loadConfig({ env: base });
+    expect(c.dataDir).toBe('/home/test/.local/share/longhaul');
+    expect(c.store).toEqual({ kind: 'sqlite', path: '/home/test/.local/share/longhaul/longhaul.db' });
+    expect(c.tenant).toBe('local');
+    expect(c.idleTimeoutMs).toBe(15 * 60_000);
+    expect(c.maxSessionDurationMs).toBe(8 * 3_600_000);
+    expect(c.sweepIntervalMs).toBe(30_000);
+    expect(c.extractionIntervalMs).toBe(60_000);
+    expect(c.eventRetentionMs).toBe(90 * 86_400_000);
+    expect(c.model).toEqual({ kind: 'none' });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8787, tokensFile: null, allowedOrigins: [] });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('uses XDG_DATA_HOME', () => {
+    expect(loadConfig({ env: { ...base, XDG_DATA_HOME: '/xdg' } }).dataDir).toBe('/xdg/longhaul');
+  });
+
+  it('reads env, and flags override env', () => {
+    const c = loadConfig({
+      env: { ...base, LONGHAUL_IDLE_TIMEOUT: 'PT2S', LONGHAUL_STORE: 'sqlite:/tmp/x.db', LONGHAUL_SOURCES: '/a:/b', LONGHAUL_MODEL: 'openai:http://127.0.0.1:11434/v1' },
+      flags: { 'sweep-interval': '1s', 'idle-timeout': '3s' },
+    });
+    expect(c.idleTimeoutMs).toBe(3000);
+    expect(c.sweepIntervalMs).toBe(1000);
+    expect(c.store).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
+    expect(c.sources).toEqual(['/a', '/b']);
+    expect(c.model).toEqual({ kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', modelName: 'gpt-4o-mini', apiKey: null });
+  });
+
+  it.each([
+    ['LONGHAUL_IDLE_TIMEOUT', '3 dayz', /idle-timeout \(LONGHAUL_IDLE_TIMEOUT="3 dayz"\): .*ISO 8601/],
+    ['LONGHAUL_SWEEP_INTERVAL', '500ms', /sweep-interval .*at least 1s/],
+    ['LONGHAUL_STORE', 'mongo://x', /store .*must be `sqlite`/],
+    ['LONGHAUL_MODEL', 'gpt', /model .*must be `none`/],
+    ['LONGHAUL_HTTP_PORT', '99999', /http-port/],
+    ['LONGHAUL_TENANT', '../other', /tenant/],
+  ])('refuses %s=%s naming the setting', (name, value, msg) => {
+    expect(() => loadConfig({ env: { ...base, [name]: value } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { ...base, [name]: value } })).toThrow(msg);
+  });
+
+  it('refuses a max duration shorter than the idle timeout', () => {
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_IDLE_TIMEOUT: '2h', LONGHAUL_MAX_SESSION_DURATION: '1h' } })).toThrow(/max-session-duration/);
+  });
+
+  it('needs a memory id and region for agentcore memory', () => {
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore' } })).toThrow(/LONGHAUL_AGENTCORE_MEMORY_ID/);
+  });
+});
