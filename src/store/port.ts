@@ -59,7 +59,8 @@ export interface StorePort {
 
 export interface KeyValueStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /** Resolves to keyv's `true` (stored) on keyv-backed adapters; callers need not look. */
+  set(key: string, value: unknown, ttlMs?: number): Promise<boolean | void>;
   delete(key: string): Promise<boolean>;
 }
 

@@ -1,0 +1,104 @@
+/**
+ * Helpers every store adapter shares, so that paging, limits, search tokens and the
+ * tenant check behave the same on each backend (the contract suite holds them to it).
+ */
+import { ConflictError, IllegalTransitionError, InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
+import type { SessionStatus } from '../../domain/session.js';
+import type { Task, TaskStatus } from '../../domain/task.js';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = ['active', 'idle', 'terminated'];
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'waiting', 'completed', 'failed', 'timed_out', 'cancelled'];
+
+/** `stats().openWaits` lists at most this many waits (earliest deadline first). */
+export const STATS_OPEN_WAITS_LIMIT = 500;
+
+/** A search query keeps at most this many distinct terms. */
+export const MAX_QUERY_TERMS = 32;
+
+/**
+ * Opaque keyset cursors: base64url JSON of a listing tag and the sort key of the last
+ * item returned. The tag stops a cursor from one listing being replayed on another.
+ */
+export function encodeCursor(tag: string, key: ReadonlyArray<string | number>): string {
+  return Buffer.from(JSON.stringify([tag, ...key]), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor made by `encodeCursor` with the same tag and key shape, or throws InvalidInputError. */
+export function decodeCursor<K extends ReadonlyArray<'string' | 'number'>>(
+  tag: string,
+  cursor: string,
+  shape: K,
+): { [I in keyof K]: K[I] extends 'number' ? number : string } {
+  const fail = (): never => {
+    throw new InvalidInputError(`cursor "${cursor.length > 40 ? cursor.slice(0, 37) + '...' : cursor}" is not valid here; pass the nextCursor of the previous page unchanged.`);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return fail();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== shape.length + 1 || parsed[0] !== tag) return fail();
+  const rest = parsed.slice(1);
+  rest.forEach((v, i) => {
+    const want = shape[i];
+    if (want === 'number' ? typeof v !== 'number' || !Number.isFinite(v) : typeof v !== 'string') fail();
+  });
+  return rest as { [I in keyof K]: K[I] extends 'number' ? number : string };
+}
+
+/** A page size: whole, at least 0. */
+export const pageLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0);
+
+/** Namespace prefixes are compared segment-wise; a trailing `/` means the same prefix. */
+export const normalizePrefix = (prefix: string | undefined): string => (prefix ?? '').replace(/\/+$/, '');
+
+/**
+ * The words of a free-text query: runs of Unicode letters and digits, lower-cased,
+ * de-duplicated, at most MAX_QUERY_TERMS. Everything else (quotes, `*`, `NEAR(`,
+ * operators) is a separator, so no query syntax ever reaches a search engine.
+ */
+export function queryTerms(query: string): string[] {
+  const out = new Set<string>();
+  for (const m of String(query).normalize('NFC').matchAll(/[\p{L}\p{N}]+/gu)) {
+    out.add(m[0].toLowerCase());
+    if (out.size >= MAX_QUERY_TERMS) break;
+  }
+  return [...out];
+}
+
+/** Tokens of a document or query for the in-process scorer: folded like FTS5 `unicode61 remove_diacritics`. */
+export function foldTokens(text: string): string[] {
+  const folded = String(text).normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * Tenant scope is structural: an entity handed to `tenant(T)` must carry tenant T.
+ * A mismatch is a caller bug, refused before anything is written.
+ */
+export function assertSameTenant(tenantId: string, entity: { tenantId: string }, what: string): void {
+  if (entity.tenantId !== tenantId) {
+    throw new InvalidInputError(`${what} belongs to tenant "${entity.tenantId}", not to "${tenantId}"; tenant data can only be written through its own tenant.`);
+  }
+}
+
+export const closedStoreError = (location: string) => new StorageUnavailableError(`The store at ${location} is closed.`);
+
+/** JSON columns hold `unknown` values; `undefined` is stored (and read back) as null. */
+export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+// Errors every adapter raises with the same words.
+
+export const terminatedError = (to: string) =>
+  new IllegalTransitionError('session', 'terminated', to, 'A terminated session never comes back; resume_investigation opens a new one.');
+
+export const closedInvestigationError = () =>
+  new IllegalTransitionError('investigation', 'closed', 'open', 'It is closed; no new tasks or signals can be added to it.');
+
+export const leaseLostError = (task: Pick<Task, 'id' | 'status' | 'leaseOwner'>, owner: string) =>
+  new ConflictError(`Task ${task.id} is no longer leased to "${owner}" (status ${task.status}); another process took it over.`, { taskId: task.id, leaseOwner: task.leaseOwner });
+
+export const checkpointMovedError = (sessionId: string, actual: number, expected: number) =>
+  new ConflictError(`The extraction checkpoint of session ${sessionId} is at ${actual}, not ${expected}; another run got there first.`, { sessionId, throughSeq: actual });
+
