@@ -5,10 +5,13 @@ import { createIdGenerator, type IdGenerator } from './domain/ids.js';
 import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { ChangeFeed } from './runtime/change-feed.js';
 import type { Caller, RuntimeDeps } from './runtime/deps.js';
+import { createModelRegistry, type ModelRegistry } from './runtime/model.js';
 import { Runtime } from './runtime/runtime.js';
 import { deadlineSweep, timeOutAtOnce, type DeadlinePolicy } from './scheduler/deadline-sweep.js';
+import { extractionJob } from './scheduler/extraction-job.js';
 import type { Job } from './scheduler/job.js';
 import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
+import { retentionJob } from './scheduler/retention-job.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { openStore } from './store/open-store.js';
 import type { StorePort } from './store/port.js';
@@ -37,6 +40,8 @@ export interface AppOverrides {
   /** Extra scheduler jobs (memory extraction, retention, workers) added by later layers. */
   jobs?: (deps: RuntimeDeps) => Job[];
   deadlinePolicy?: DeadlinePolicy;
+  /** The model registry (tests inject a stub model); default from config.model. */
+  models?: ModelRegistry;
 }
 
 /**
@@ -61,11 +66,15 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       maxSessionDurationMs: config.maxSessionDurationMs,
       eventRetentionMs: config.eventRetentionMs,
     },
+    models: o.models ?? createModelRegistry(config.model, { logger }),
   };
   const runtime = new Runtime(deps);
   const jobs: Job[] = [
     lifecycleSweep(deps, config.sweepIntervalMs),
     deadlineSweep(deps, config.sweepIntervalMs, o.deadlinePolicy ?? timeOutAtOnce),
+    // Memory: extract, then expire (retention only deletes events extraction has passed).
+    extractionJob(deps, runtime.memory, config.extractionIntervalMs),
+    retentionJob(deps, config.extractionIntervalMs),
     ...(o.jobs?.(deps) ?? []),
   ];
   const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;

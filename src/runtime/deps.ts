@@ -3,6 +3,7 @@ import type { IdGenerator } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
 import type { StorePort } from '../store/port.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { ModelRegistry } from './model.js';
 
 /** Who is calling: from config in stdio mode, from credentials over HTTP. Never from tool arguments. */
 export interface Caller {
@@ -24,4 +25,6 @@ export interface RuntimeDeps {
   logger: Logger;
   feed: ChangeFeed;
   settings: RuntimeSettings;
+  /** Where memory extraction and workers find a model at run time; absent = deterministic only. */
+  models?: ModelRegistry;
 }

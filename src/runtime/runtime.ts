@@ -3,6 +3,8 @@ import { buildBriefing } from './briefing.js';
 import { makeEvent } from './event-factory.js';
 import { Events } from './events.js';
 import { Investigations } from './investigations.js';
+import { Memory } from '../memory/memory.js';
+import { ModelRegistry } from './model.js';
 import { Sessions } from './sessions.js';
 import { Signals } from './signals.js';
 import { sessionView } from './views.js';
@@ -16,12 +18,14 @@ export class Runtime {
   readonly investigations: Investigations;
   readonly signals: Signals;
   readonly events: Events;
+  readonly memory: Memory;
 
   constructor(readonly deps: RuntimeDeps) {
     this.sessions = new Sessions(deps);
     this.investigations = new Investigations(deps, this.sessions);
     this.signals = new Signals(deps, this.investigations, this.sessions);
     this.events = new Events(deps, this.investigations, this.sessions);
+    this.memory = new Memory(deps, deps.models ?? ModelRegistry.none());
   }
 
   /**
@@ -66,12 +70,6 @@ export class Runtime {
   /** The document behind `longhaul://sessions/{id}`. */
   async sessionState(caller: Caller, sessionId: string) {
     const s = await this.sessions.get(caller, sessionId);
-    const cp = await this.deps.store.tenant(caller.tenantId).getCheckpoint(s.id);
-    return {
-      session: sessionView(s),
-      extraction: cp
-        ? { extractedThroughSeq: cp.throughSeq, lastRunAt: cp.lastRunAt ? new Date(cp.lastRunAt).toISOString() : null, lastError: cp.lastError, pending: cp.dueAt !== null }
-        : null,
-    };
+    return { session: sessionView(s), extraction: await this.memory.extractionStatus(caller.tenantId, s.id) };
   }
 }

@@ -1,0 +1,95 @@
+import { iso } from '../domain/clock.js';
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { assertId } from '../domain/ids.js';
+import { parseNamespace } from '../domain/namespace.js';
+import type { RecordStatus } from '../domain/record.js';
+import type { Caller, RuntimeDeps } from '../runtime/deps.js';
+import { eventView, showing } from '../runtime/views.js';
+import { recordSummaryView, recordView } from './views.js';
+
+export const LIST_DEFAULT_LIMIT = 50;
+export const LIST_MAX_LIMIT = 200;
+export const SOURCES_DEFAULT_LIMIT = 20;
+export const SOURCES_MAX_LIMIT = 100;
+
+const pageSize = (limit: number | undefined, def: number, max: number, what: string) => {
+  const n = limit ?? def;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidInputError(`${what} must be a whole number from 1 to ${max} (got ${limit}).`);
+  return n;
+};
+
+/** `all` lists active and superseded records; the default is active only. */
+export type StatusFilter = RecordStatus | 'all';
+
+/** A page of the records under a namespace prefix, newest first (`longhaul://memory/{namespace}`). */
+export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace: string; status?: StatusFilter; limit?: number; cursor?: string | null }) {
+  const namespace = parseNamespace(q.namespace);
+  const status = q.status ?? 'active';
+  const limit = pageSize(q.limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, 'limit');
+  const page = await d.store.tenant(caller.tenantId).listRecords({
+    namespacePrefix: namespace,
+    ...(status === 'all' ? {} : { status }),
+    limit,
+    cursor: q.cursor ?? null,
+  });
+  return {
+    namespace,
+    status,
+    records: page.items.map(recordSummaryView),
+    total: page.total,
+    nextCursor: page.nextCursor,
+    showing: showing(page.items.length, page.total, `${status === 'all' ? '' : status + ' '}records under ${namespace}`),
+  };
+}
+
+/**
+ * One record with its source events — "why do you remember this?". Sources are paged
+ * (offset cursor over the record's source list); a source that retention has already
+ * expired is listed by id under `expired`. A superseded record names its successor.
+ */
+export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: string, page: { limit?: number; cursor?: string | null } = {}) {
+  assertId(recordId, 'rec', 'recordId');
+  const t = d.store.tenant(caller.tenantId);
+  const r = await t.getRecord(recordId);
+  if (!r) throw new NotFoundError('memory record', recordId);
+  const limit = pageSize(page.limit, SOURCES_DEFAULT_LIMIT, SOURCES_MAX_LIMIT, 'limit');
+  const offset = decodeOffset(page.cursor);
+  const ids = r.sourceEventIds.slice(offset, offset + limit);
+  const events = await t.getEvents(ids);
+  const found = new Set(events.map((e) => e.id));
+  const successor = r.supersededBy ? await t.getRecord(r.supersededBy) : null;
+  const next = offset + ids.length < r.sourceEventIds.length ? Buffer.from(`o:${offset + ids.length}`).toString('base64url') : null;
+  return {
+    record: recordView(r),
+    successor: successor ? { recordId: successor.id, text: successor.text, status: successor.status, createdAt: iso(successor.createdAt) } : null,
+    sources: {
+      events: events.map(eventView),
+      expired: ids.filter((id) => !found.has(id)),
+      total: r.sourceEventIds.length,
+      nextCursor: next,
+      showing: showing(ids.length, r.sourceEventIds.length, 'source events'),
+    },
+  };
+}
+
+/**
+ * `forget_memory`: deletes one record — the only destructive memory operation. Its
+ * source events are untouched (they expire on their own); a record it had superseded
+ * stays superseded (forgetting the newer statement does not revive the older one).
+ */
+export async function forgetRecord(d: RuntimeDeps, caller: Caller, recordId: string) {
+  assertId(recordId, 'rec', 'recordId');
+  const t = d.store.tenant(caller.tenantId);
+  const r = await t.getRecord(recordId);
+  if (!r || !(await t.deleteRecord(recordId))) throw new NotFoundError('memory record', recordId);
+  d.feed.publish({ type: 'memory', tenantId: caller.tenantId, namespace: r.namespace });
+  d.logger.info('memory record forgotten', { tenantId: caller.tenantId, actorId: caller.actorId, recordId, namespace: r.namespace });
+  return { recordId, namespace: r.namespace, deleted: true as const, text: r.text.length > 200 ? r.text.slice(0, 199) + '…' : r.text };
+}
+
+function decodeOffset(cursor: string | null | undefined): number {
+  if (!cursor) return 0;
+  const m = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new InvalidInputError(`cursor "${cursor.slice(0, 40)}" is not valid here; pass the nextCursor of the previous page unchanged.`);
+  return Number(m[1]);
+}
