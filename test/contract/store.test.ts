@@ -1,4 +1,175 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageUnavailableError } from '../../src/domain/errors.js';
+import { nullLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/store/adapters/memory.js';
+import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
+import { MIGRATIONS } from '../../src/store/adapters/sqlite/migrations.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { StorePort } from '../../src/store/port.js';
+import { fixtures, openInvestigation, T0 } from './fixtures.js';
 import { runStoreContract } from './store-contract.js';
 
+const dirs: string[] = [];
+const tempDb = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-store-'));
+  dirs.push(dir);
+  return path.join(dir, 'nested', 'longhaul.db');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 runStoreContract('memory', async () => createMemoryStore());
+runStoreContract('sqlite', async () => openSqliteStore({ path: tempDb() }));
+
+describe('sqlite store', () => {
+  let file: string;
+  let store: StorePort;
+  beforeEach(() => {
+    file = tempDb();
+    store = openSqliteStore({ path: file });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('creates the file and its directory, in WAL mode', () => {
+    expect(fs.existsSync(file)).toBe(true);
+    expect(store.location).toBe(path.resolve(file));
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('keeps every acknowledged write across close and reopen', async () => {
+    const f = fixtures('acme');
+    const { inv, session, events } = await openInvestigation(store.tenant('acme'), f, { events: 2 });
+    await store.kv.set('t:acme:k', { v: 1 });
+    await store.close();
+    store = openSqliteStore({ path: file });
+    const t = store.tenant('acme');
+    expect(await t.getInvestigation(inv.id)).toEqual(inv);
+    expect((await t.getSession(session.id))?.id).toBe(session.id);
+    expect((await t.listEvents({ sessionId: session.id, limit: 10 })).items).toEqual(events);
+    expect(await store.kv.get('t:acme:k')).toEqual({ v: 1 });
+    const [next] = await t.appendEvents([f.event({ sessionId: session.id })]);
+    expect(next!.seq).toBeGreaterThan(events[1]!.seq);
+  });
+
+  it('records its migrations and applies none on reopen', async () => {
+    await store.close();
+    store = openSqliteStore({ path: file });
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const rows = raw.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+      expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    } finally {
+      raw.close();
+    }
+    store = openSqliteStore({ path: file });
+  });
+
+  it('applies only the migrations a file lacks', async () => {
+    await store.close();
+    const { migrate } = await import('../../src/store/adapters/sqlite/migrations.js');
+    const raw = new Database(file);
+    try {
+      const extra = [...MIGRATIONS, { version: 999, name: 'test column', sql: 'ALTER TABLE leases ADD COLUMN note TEXT' }];
+      expect(migrate(raw, T0, extra)).toEqual([999]);
+      expect(migrate(raw, T0, extra)).toEqual([]);
+      expect(raw.pragma('user_version', { simple: true })).toBe(999);
+    } finally {
+      raw.close();
+    }
+    store = openSqliteStore({ path: file });
+  });
+
+  it('keeps keyv data in the kv table of the same file', async () => {
+    await store.kv.set('t:acme:idem:x', 'yes', 60_000);
+    const raw = new Database(file, { readonly: true });
+    try {
+      const row = raw.prepare(`SELECT key, value, expires FROM kv WHERE key LIKE '%t:acme:idem:x'`).get() as { key: string; value: string; expires: number };
+      expect(row.key.endsWith('t:acme:idem:x')).toBe(true);
+      expect(JSON.parse(row.value)).toMatchObject({ value: 'yes' });
+      expect(row.expires).toBeGreaterThan(0);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('reports an unreadable file as storage unavailable', () => {
+    const bad = tempDb();
+    fs.mkdirSync(path.dirname(bad), { recursive: true });
+    fs.writeFileSync(bad, 'this is not a database file, just text that is long enough to have a header');
+    expect(() => openSqliteStore({ path: bad })).toThrow(StorageUnavailableError);
+  });
+
+  it('shares the file between two connections without double claims', async () => {
+    const f = fixtures('acme');
+    const t = store.tenant('acme');
+    const { inv } = await openInvestigation(t, f);
+    for (let i = 0; i < 6; i++) await t.createTask({ task: f.task(inv.id), wait: null, events: [] });
+    const other = openSqliteStore({ path: file });
+    try {
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).claimTask(T0, `w${i}`, 60_000, ['retrieval'])));
+      const ids = claims.filter((c) => c !== null).map((c) => c!.id);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('searches 20k records within a namespace prefix and returns topK', async () => {
+    const f = fixtures('acme');
+    const t = store.tenant('acme');
+    const s = f.session();
+    await t.createSession(s);
+    const words = ['bank', 'transfer', 'offshore', 'invoice', 'audit', 'revenue', 'filing', 'subsidiary', 'director', 'payment', 'loan', 'account'];
+    const writes = Array.from({ length: 20_000 }, (_, i) => {
+      const inv = `inv_${i % 50}`;
+      const text = `record ${i} ${words[i % words.length]} ${words[(i * 7) % words.length]} ${words[(i * 11) % words.length]} note`;
+      return { op: 'create' as const, record: f.record(`investigations/${inv}/facts`, text, { createdAt: T0 + i }) };
+    });
+    await t.commitExtraction({ sessionId: s.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes });
+    const res = await t.searchRecords({ query: 'transfer invoice', namespacePrefix: 'investigations/inv_7', topK: 10 });
+    expect(res).toHaveLength(10);
+    expect(res.every((r) => r.record.namespace === 'investigations/inv_7/facts')).toBe(true);
+    expect(res.every((r) => /transfer|invoice/.test(r.record.text))).toBe(true);
+    for (let i = 1; i < res.length; i++) expect(res[i - 1]!.score).toBeGreaterThanOrEqual(res[i]!.score);
+    const none = await t.searchRecords({ query: 'offshore bank', namespacePrefix: 'investigations/inv_7x', topK: 10 });
+    expect(none).toEqual([]);
+    expect(await store.tenant('globex').searchRecords({ query: 'offshore bank', topK: 10 })).toEqual([]);
+  });
+});
+
+describe('openStore', () => {
+  it('opens memory with a warning that nothing persists', async () => {
+    const warnings: string[] = [];
+    const s = openStore({ kind: 'memory' }, { ...nullLogger, warn: (m: string) => warnings.push(m), child: () => nullLogger });
+    expect(s.kind).toBe('memory');
+    expect(warnings.join(' ')).toMatch(/nothing persists/);
+    await s.close();
+  });
+
+  it('opens sqlite at the given path', async () => {
+    const file = tempDb();
+    const s = openStore({ kind: 'sqlite', path: file }, nullLogger);
+    expect(s.kind).toBe('sqlite');
+    expect(fs.existsSync(file)).toBe(true);
+    await s.close();
+  });
+
+  it('refuses redis for now with a clear error', () => {
+    expect(() => openStore({ kind: 'redis', url: 'redis://localhost:6379/0' }, nullLogger)).toThrow(/redis store arrives with the hosting issue/);
+  });
+});

@@ -102,3 +102,6 @@ export const leaseLostError = (task: Pick<Task, 'id' | 'status' | 'leaseOwner'>,
 export const checkpointMovedError = (sessionId: string, actual: number, expected: number) =>
   new ConflictError(`The extraction checkpoint of session ${sessionId} is at ${actual}, not ${expected}; another run got there first.`, { sessionId, throughSeq: actual });
 
+
+export const versionMovedError = (inv: { id: string; version: number }, expected: number) =>
+  new ConflictError(`Investigation ${inv.id} changed meanwhile (version ${inv.version}, expected ${expected}); re-read it and retry.`, { id: inv.id, version: inv.version });

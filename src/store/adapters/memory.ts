@@ -33,6 +33,7 @@ import {
   STATS_OPEN_WAITS_LIMIT,
   TASK_STATUSES,
   terminatedError,
+  versionMovedError,
 } from './common.js';
 
 export interface MemoryStoreOptions {
@@ -441,9 +442,7 @@ class MemoryTenantStore implements TenantStore {
       const d = this.d();
       const inv = this.mustInvestigation(input.id);
       assertInvestigationTransition(inv.status, 'closed');
-      if (inv.version !== input.expectedVersion) {
-        throw new ConflictError(`Investigation ${inv.id} changed meanwhile (version ${inv.version}, expected ${input.expectedVersion}); re-read it and retry.`, { id: inv.id, version: inv.version });
-      }
+      if (inv.version !== input.expectedVersion) throw versionMovedError(inv, input.expectedVersion);
       const closed: Investigation = { ...inv, status: 'closed', outcome: input.outcome, summary: input.summary, closedAt: input.now, updatedAt: input.now, version: inv.version + 1 };
       tx.set(d.investigations, inv.id, closed);
       const cancelledTasks: Task[] = [];

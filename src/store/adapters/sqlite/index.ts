@@ -1,0 +1,840 @@
+/**
+ * The embedded store: one SQLite file (WAL) through better-sqlite3. Each port method is
+ * one transaction — `write` steps take the write lock up front (BEGIN IMMEDIATE) — so
+ * appends, state changes and leases are atomic across processes sharing the file.
+ * Every tenant query filters by tenant_id; tenant tables are keyed by (tenant_id, id).
+ * Records are searched through FTS5 (bm25), scoped by tenant and namespace inside the
+ * MATCH expression (see ./search.ts). Plain expiring keys live in the `kv` table of
+ * the same file, through keyv.
+ */
+import { Keyv } from 'keyv';
+import { systemClock, type Clock } from '../../../domain/clock.js';
+import { InvalidInputError, NotFoundError } from '../../../domain/errors.js';
+import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
+import { assertInvestigationTransition, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
+import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
+import type { InboxItem } from '../../../domain/report.js';
+import { sessionDueAt, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
+import { assertTaskTransition, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { nullLogger, type Logger } from '../../../logger.js';
+import { assertTenantId } from '../../keys.js';
+import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
+import {
+  assertSameTenant,
+  checkpointMovedError,
+  closedInvestigationError,
+  decodeCursor,
+  encodeCursor,
+  leaseLostError,
+  normalizePrefix,
+  pageLimit,
+  SESSION_STATUSES,
+  STATS_OPEN_WAITS_LIMIT,
+  TASK_STATUSES,
+  terminatedError,
+  versionMovedError,
+} from '../common.js';
+import { Db, mapSqliteError } from './db.js';
+import { KeyvSqlite } from './keyv-sqlite.js';
+import { migrate } from './migrations.js';
+import * as C from './rows.js';
+import type { Codec, Row } from './rows.js';
+import { matchExpression, scopeOf } from './search.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; it and its directory are created on first run. */
+  path: string;
+  logger?: Logger;
+  /** Judges kv expiry and stamps migrations. Default: the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * Opens (creating if needed) the SQLite store at `path` and applies pending schema
+ * migrations. Throws StorageUnavailableError when the file cannot be opened or written.
+ */
+export function openSqliteStore(opts: SqliteStoreOptions): StorePort {
+  const logger = opts.logger ?? nullLogger;
+  const clock = opts.clock ?? systemClock;
+  const db = Db.open(opts.path);
+  try {
+    const applied = migrate(db.raw, clock.now());
+    if (applied.length > 0) logger.info('store schema migrated', { store: db.location, versions: applied });
+  } catch (e) {
+    db.close();
+    throw mapSqliteError(e, db.location);
+  }
+  const kv = new Keyv({ store: new KeyvSqlite(db, clock), throwOnErrors: true });
+  logger.debug('store opened', { store: db.location });
+  return new SqliteStore(db, kv);
+}
+
+type Key = Array<string | number>;
+const cmp = (a: Key, b: Key): number => {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return -1;
+    if (a[i]! > b[i]!) return 1;
+  }
+  return 0;
+};
+
+class SqliteStore implements StorePort {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  private readonly tenants = new Map<string, TenantStore>();
+
+  constructor(
+    private readonly db: Db,
+    readonly kv: Keyv,
+  ) {
+    this.location = db.location;
+  }
+
+  tenant(tenantId: string): TenantStore {
+    assertTenantId(tenantId);
+    let t = this.tenants.get(tenantId);
+    if (!t) {
+      t = new SqliteTenantStore(tenantId, this.db);
+      this.tenants.set(tenantId, t);
+    }
+    return t;
+  }
+
+  async dueSessions(now: number, limit: number): Promise<Session[]> {
+    return this.db.read(() =>
+      this.db
+        .all(`SELECT * FROM sessions WHERE status <> 'terminated' AND due_at <= ? ORDER BY due_at, tenant_id, id LIMIT ?`, now, pageLimit(limit))
+        .map((r) => C.sessions.fromRow(r)),
+    );
+  }
+
+  async dueWaits(now: number, limit: number): Promise<Wait[]> {
+    return this.db.read(() =>
+      this.db.all(`SELECT * FROM waits WHERE status = 'open' AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ?`, now, pageLimit(limit)).map((r) => C.waits.fromRow(r)),
+    );
+  }
+
+  async claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[]): Promise<Task | null> {
+    if (roles.length === 0) return this.db.read(() => null);
+    const rolesJson = JSON.stringify(roles);
+    return this.db.write(() => {
+      const pending = this.db.get(
+        `SELECT * FROM tasks WHERE status = 'pending' AND run_at <= ? AND role IN (SELECT value FROM json_each(?)) ORDER BY run_at, tenant_id, id LIMIT 1`,
+        now,
+        rolesJson,
+      );
+      const expired = this.db.get(
+        `SELECT * FROM tasks WHERE status = 'running' AND lease_until <= ? AND role IN (SELECT value FROM json_each(?)) ORDER BY lease_until, tenant_id, id LIMIT 1`,
+        now,
+        rolesJson,
+      );
+      const candidates = [pending && C.tasks.fromRow(pending), expired && C.tasks.fromRow(expired)].filter((t): t is Task => !!t);
+      if (candidates.length === 0) return null;
+      const key = (t: Task): Key => (t.status === 'pending' ? [t.runAt!, 0, t.tenantId, t.id] : [t.leaseUntil!, 1, t.tenantId, t.id]);
+      const task = candidates.sort((x, y) => cmp(key(x), key(y)))[0]!;
+      const claimed: Task = {
+        ...task,
+        status: 'running',
+        wakeReason: task.status === 'running' ? 'lease_expired' : task.wakeReason,
+        runAt: null,
+        leaseOwner: owner,
+        leaseUntil: now + leaseMs,
+        attempts: task.attempts + 1,
+        updatedAt: now,
+        version: task.version + 1,
+      };
+      this.db.run(C.tasks.updateSql, C.tasks.params(claimed));
+      return claimed;
+    });
+  }
+
+  async dueExtractions(now: number, limit: number): Promise<ExtractionCheckpoint[]> {
+    return this.db.read(() =>
+      this.db
+        .all(`SELECT * FROM checkpoints WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, tenant_id, session_id LIMIT ?`, now, pageLimit(limit))
+        .map((r) => C.checkpoints.fromRow(r)),
+    );
+  }
+
+  async deleteExpiredEvents(now: number, limit: number): Promise<number> {
+    return this.db.write(
+      () =>
+        this.db.run(
+          `DELETE FROM events WHERE seq IN (
+             SELECT e.seq FROM events e
+             LEFT JOIN checkpoints c ON c.tenant_id = e.tenant_id AND c.session_id = e.session_id
+             WHERE e.expires_at <= ? AND (e.session_id IS NULL OR e.seq <= c.through_seq)
+             ORDER BY e.expires_at, e.seq LIMIT ?)`,
+          now,
+          pageLimit(limit),
+        ).changes,
+    );
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.db.write(
+      () =>
+        this.db.run(
+          `INSERT INTO leases (name, owner, until) VALUES (@name, @owner, @until)
+           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+           WHERE leases.owner = excluded.owner OR leases.until <= @now`,
+          { name, owner, until: now + ttlMs, now },
+        ).changes > 0,
+    );
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.db.write(() => this.db.run('DELETE FROM leases WHERE name = ? AND owner = ?', name, owner));
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.db.read(() => {
+      const sessionsByStatus = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
+      for (const r of this.db.all<{ status: SessionStatus; n: number }>('SELECT status, count(*) AS n FROM sessions GROUP BY status')) sessionsByStatus[r.status] = r.n;
+      const tasksByStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+      for (const r of this.db.all<{ status: TaskStatus; n: number }>('SELECT status, count(*) AS n FROM tasks GROUP BY status')) tasksByStatus[r.status] = r.n;
+      const count = (sql: string) => this.db.get<{ n: number }>(sql)!.n;
+      const backlog = this.db.get<{ sessions: number; events: number }>(
+        `SELECT count(DISTINCT e.tenant_id || ' ' || e.session_id) AS sessions, count(*) AS events FROM events e
+         LEFT JOIN checkpoints c ON c.tenant_id = e.tenant_id AND c.session_id = e.session_id
+         WHERE e.session_id IS NOT NULL AND e.seq > coalesce(c.through_seq, 0)`,
+      )!;
+      return {
+        sessionsByStatus,
+        openInvestigations: count(`SELECT count(*) AS n FROM investigations WHERE status = 'open'`),
+        openWaits: this.db
+          .all<{ tenant_id: string; investigation_id: string; task_id: string; signal: string; deadline: number }>(
+            `SELECT tenant_id, investigation_id, task_id, signal, deadline FROM waits WHERE status = 'open' ORDER BY deadline, tenant_id, id LIMIT ?`,
+            STATS_OPEN_WAITS_LIMIT,
+          )
+          .map((w) => ({ tenantId: w.tenant_id, investigationId: w.investigation_id, taskId: w.task_id, signal: w.signal, deadline: w.deadline })),
+        tasksByStatus,
+        events: count('SELECT count(*) AS n FROM events'),
+        records: count('SELECT count(*) AS n FROM records'),
+        extractionBacklog: { sessions: backlog.sessions, events: backlog.events },
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+const EMPTY_CHECKPOINT = { throughSeq: 0, lastRunAt: null, lastError: null, dueAt: null };
+
+class SqliteTenantStore implements TenantStore {
+  constructor(
+    readonly tenantId: string,
+    private readonly db: Db,
+  ) {}
+
+  // ---- helpers (run inside a step) ----
+
+  private find<T>(codec: Codec<T>, id: string): T | null {
+    const row = this.db.get(`SELECT * FROM ${codec.table} WHERE tenant_id = ? AND id = ?`, this.tenantId, id);
+    return row ? codec.fromRow(row) : null;
+  }
+  private must<T>(codec: Codec<T>, id: string, what: string): T {
+    const found = this.find(codec, id);
+    if (!found) throw new NotFoundError(what, id);
+    return found;
+  }
+  private mustInvestigation(id: string) {
+    return this.must(C.investigations, id, 'investigation');
+  }
+  private mustSession(id: string) {
+    return this.must(C.sessions, id, 'session');
+  }
+  private insert<T extends { tenantId: string; id: string }>(codec: Codec<T>, entity: T, what: string): T {
+    assertSameTenant(this.tenantId, entity, `${what} ${entity.id}`);
+    const params = codec.params(entity);
+    this.db.run(codec.insertSql, params);
+    return codec.fromRow(codec.toRow(params));
+  }
+  private update<T>(codec: Codec<T>, entity: T): T {
+    const params = codec.params(entity);
+    this.db.run(codec.updateSql, params);
+    return codec.fromRow(codec.toRow(params));
+  }
+  private list<T>(codec: Codec<T>, sql: string, ...params: unknown[]): T[] {
+    return this.db.all(sql, ...params).map((r) => codec.fromRow(r));
+  }
+
+  private appendIn(events: readonly NewEvent[]): MemoryEvent[] {
+    const out: MemoryEvent[] = [];
+    const known = new Set<string>();
+    for (const ev of events) {
+      assertSameTenant(this.tenantId, ev, `event ${ev.id}`);
+      if (ev.sessionId !== null && !known.has('s' + ev.sessionId)) {
+        this.mustSession(ev.sessionId);
+        known.add('s' + ev.sessionId);
+      }
+      if (ev.investigationId !== null && !known.has('i' + ev.investigationId)) {
+        this.mustInvestigation(ev.investigationId);
+        known.add('i' + ev.investigationId);
+      }
+      const params = C.events.params({ ...ev, seq: 0 });
+      const seq = Number(this.db.run(C.events.insertSql, params).lastInsertRowid);
+      out.push({ ...C.events.fromRow(C.events.toRow(params)), seq });
+      if (ev.sessionId !== null) this.markDue(ev.sessionId, ev.createdAt, 'if_unset');
+    }
+    return out;
+  }
+
+  private markDue(sessionId: string, at: number, how: 'if_unset' | 'earliest'): void {
+    const rule = how === 'if_unset' ? 'coalesce(due_at, excluded.due_at)' : 'CASE WHEN due_at IS NULL THEN excluded.due_at ELSE min(due_at, excluded.due_at) END';
+    this.db.run(
+      `INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at) VALUES (?, ?, 0, NULL, NULL, ?)
+       ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = ${rule}`,
+      this.tenantId,
+      sessionId,
+      at,
+    );
+  }
+
+  private checkpoint(sessionId: string): ExtractionCheckpoint | null {
+    const row = this.db.get('SELECT * FROM checkpoints WHERE tenant_id = ? AND session_id = ?', this.tenantId, sessionId);
+    return row ? C.checkpoints.fromRow(row) : null;
+  }
+  private putCheckpoint(cp: ExtractionCheckpoint): void {
+    this.db.run(
+      `INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at) VALUES (@tenantId, @sessionId, @throughSeq, @lastRunAt, @lastError, @dueAt)
+       ON CONFLICT (tenant_id, session_id) DO UPDATE SET through_seq = excluded.through_seq, last_run_at = excluded.last_run_at, last_error = excluded.last_error, due_at = excluded.due_at`,
+      C.checkpoints.params(cp),
+    );
+  }
+
+  private latestSignal(investigationId: string, name: string): Signal | null {
+    const row = this.db.get(
+      'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ? ORDER BY received_at DESC, id DESC LIMIT 1',
+      this.tenantId,
+      investigationId,
+      name,
+    );
+    return row ? C.signals.fromRow(row) : null;
+  }
+
+  /** Stores a wait; resolves it at once (and makes the task pending) when its signal already came. */
+  private registerWait(task: Task, wait: Wait, now: number): { task: Task; wait: Wait; resolvedBy: Signal | null } {
+    assertSameTenant(this.tenantId, wait, `wait ${wait.id}`);
+    if (wait.taskId !== task.id || wait.investigationId !== task.investigationId) {
+      throw new InvalidInputError(`wait ${wait.id} must belong to task ${task.id} of investigation ${task.investigationId}.`);
+    }
+    const sig = wait.status === 'open' ? this.latestSignal(wait.investigationId, wait.signal) : null;
+    let w = wait;
+    let t = task;
+    if (sig) {
+      w = { ...wait, status: 'resolved', resolvedAt: now, signalId: sig.id };
+      t = { ...task, status: 'pending', wakeReason: 'signal', runAt: now, leaseOwner: null, leaseUntil: null };
+    }
+    return { task: t, wait: this.insert(C.waits, w, 'wait'), resolvedBy: sig };
+  }
+
+  private closeOpenWaitsOfTask(taskId: string, now: number): void {
+    this.db.run(`UPDATE waits SET status = 'cancelled', resolved_at = ? WHERE tenant_id = ? AND task_id = ? AND status = 'open'`, now, this.tenantId, taskId);
+  }
+
+  private insertRecord(r: MemoryRecord): void {
+    assertSameTenant(this.tenantId, r, `memory record ${r.id}`);
+    const rid = this.db.run(C.records.insertSql, C.records.params(r)).lastInsertRowid;
+    this.db.run('INSERT INTO records_fts (rowid, text, scope) VALUES (?, ?, ?)', rid, r.text, scopeOf(this.tenantId, r.namespace, r.status));
+  }
+
+  private updateRecord(r: MemoryRecord): void {
+    const row = this.db.get<{ rid: number }>('SELECT rid FROM records WHERE tenant_id = ? AND id = ?', this.tenantId, r.id);
+    if (!row) throw new NotFoundError('memory record', r.id);
+    this.db.run(C.records.updateSql, C.records.params(r));
+    this.db.run('UPDATE records_fts SET text = ?, scope = ? WHERE rowid = ?', r.text, scopeOf(this.tenantId, r.namespace, r.status), row.rid);
+  }
+
+  // ---- investigations ----
+
+  async createInvestigation(input: Parameters<TenantStore['createInvestigation']>[0]) {
+    return this.db.write(() => {
+      this.insert(C.investigations, input.investigation, 'investigation');
+      this.insertSession(input.session);
+      for (const { task, wait } of input.tasks) this.insertTask(task, wait);
+      return { events: this.appendIn(input.events) };
+    });
+  }
+
+  async getInvestigation(id: string) {
+    return this.db.read(() => this.find(C.investigations, id));
+  }
+
+  async listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>> {
+    return this.db.read(() => {
+      const where = ['tenant_id = @tenantId'];
+      const params: Row = { tenantId: this.tenantId };
+      if (q.status) {
+        where.push('status = @status');
+        params.status = q.status;
+      }
+      if (q.query) {
+        where.push('(lh_icontains(subject, @needle) = 1 OR lh_icontains(objective, @needle) = 1)');
+        params.needle = q.query.toLowerCase();
+      }
+      return this.pageDesc(C.investigations, 'investigations', 'inv', where, params, q.limit, q.cursor);
+    });
+  }
+
+  /** A newest-first keyset page over (created_at, id). */
+  private pageDesc<T extends { createdAt: number; id: string }>(codec: Codec<T>, table: string, tag: string, where: string[], params: Row, limit: number, cursor: string | null | undefined): Page<T> {
+    const n = pageLimit(limit);
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where.join(' AND ')}`, params)!.n;
+    const conds = [...where];
+    const p: Row = { ...params, limit: n + 1 };
+    if (cursor) {
+      const [c, id] = decodeCursor(tag, cursor, ['number', 'string'] as const);
+      conds.push('(created_at < @cursorAt OR (created_at = @cursorAt AND id < @cursorId))');
+      p.cursorAt = c;
+      p.cursorId = id;
+    }
+    const rows = this.list(codec, `SELECT * FROM ${table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`, p);
+    const items = rows.slice(0, n);
+    const last = items[items.length - 1];
+    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
+  }
+
+  async touchInvestigation(id: string, now: number) {
+    this.db.write(() => {
+      const inv = this.mustInvestigation(id);
+      this.update(C.investigations, { ...inv, updatedAt: now, version: inv.version + 1 });
+    });
+  }
+
+  async closeInvestigation(input: Parameters<TenantStore['closeInvestigation']>[0]) {
+    return this.db.write(() => {
+      const inv = this.mustInvestigation(input.id);
+      assertInvestigationTransition(inv.status, 'closed');
+      if (inv.version !== input.expectedVersion) throw versionMovedError(inv, input.expectedVersion);
+      const now = input.now;
+      const closed = this.update(C.investigations, { ...inv, status: 'closed', outcome: input.outcome, summary: input.summary, closedAt: now, updatedAt: now, version: inv.version + 1 });
+      const open = this.list(C.tasks, `SELECT * FROM tasks WHERE tenant_id = ? AND investigation_id = ? AND status IN ('pending', 'running', 'waiting') ORDER BY created_at, id`, this.tenantId, inv.id);
+      const cancelledTasks = open.map((t) => this.update(C.tasks, cancelled(t, now)));
+      this.db.run(`UPDATE waits SET status = 'cancelled', resolved_at = ? WHERE tenant_id = ? AND investigation_id = ? AND status = 'open'`, now, this.tenantId, inv.id);
+      const live = this.list(C.sessions, `SELECT * FROM sessions WHERE tenant_id = ? AND investigation_id = ? AND status <> 'terminated' ORDER BY started_at, id`, this.tenantId, inv.id);
+      const terminatedSessions = live.map((s) => this.update(C.sessions, terminated(s, input.terminationReason, now)));
+      this.appendIn(input.events);
+      return { investigation: closed, cancelledTasks, terminatedSessions };
+    });
+  }
+
+  // ---- sessions ----
+
+  private insertSession(session: Session): void {
+    if (session.investigationId !== null) this.mustInvestigation(session.investigationId);
+    this.insert(C.sessions, { ...session, dueAt: sessionDueAt(session) }, 'session');
+  }
+
+  async createSession(session: Session) {
+    this.db.write(() => this.insertSession(session));
+  }
+
+  async getSession(id: string) {
+    return this.db.read(() => this.find(C.sessions, id));
+  }
+
+  async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; kind?: Session['kind']; limit?: number }) {
+    return this.db.read(() => {
+      const where = ['tenant_id = @tenantId'];
+      const params: Row = { tenantId: this.tenantId, limit: q.limit === undefined ? -1 : pageLimit(q.limit) };
+      for (const [field, col] of [
+        ['investigationId', 'investigation_id'],
+        ['actorId', 'actor_id'],
+        ['status', 'status'],
+        ['kind', 'kind'],
+      ] as const) {
+        if (q[field] === undefined) continue;
+        where.push(`${col} = @${field}`);
+        params[field] = q[field];
+      }
+      return this.list(C.sessions, `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT @limit`, params);
+    });
+  }
+
+  private updateSession(s: Session, patch: Partial<Session>): Session {
+    const next = { ...s, ...patch, version: s.version + 1 };
+    next.dueAt = sessionDueAt(next);
+    return this.update(C.sessions, next);
+  }
+
+  async beginWork(id: string, now: number) {
+    return this.db.write(() => {
+      const s = this.mustSession(id);
+      if (s.status === 'terminated') throw terminatedError('active');
+      return this.updateSession(s, { inflight: s.inflight + 1, status: 'active', lastActivityAt: now });
+    });
+  }
+
+  async endWork(id: string, now: number) {
+    return this.db.write(() => {
+      const s = this.mustSession(id);
+      // Work that outlived its session (terminated meanwhile) changes nothing.
+      if (s.status === 'terminated') return s;
+      const inflight = Math.max(0, s.inflight - 1);
+      return this.updateSession(s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+    });
+  }
+
+  async heartbeat(id: string, now: number) {
+    return this.db.write(() => {
+      const s = this.mustSession(id);
+      if (s.status === 'terminated') return s;
+      return this.updateSession(s, { lastActivityAt: now });
+    });
+  }
+
+  async terminateSession(id: string, reason: TerminationReason, now: number, expectedVersion?: number) {
+    return this.db.write(() => {
+      const s = this.mustSession(id);
+      if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
+      return this.update(C.sessions, terminated(s, reason, now));
+    });
+  }
+
+  // ---- tasks, waits, signals ----
+
+  private insertTask(task: Task, wait: Wait | null): { task: Task; wait: Wait | null; resolvedBy: Signal | null } {
+    this.mustInvestigation(task.investigationId);
+    let t: Task = { ...task };
+    if (t.status === 'pending' && t.runAt === null) t.runAt = t.createdAt;
+    let w: Wait | null = null;
+    let resolvedBy: Signal | null = null;
+    if (wait) ({ task: t, wait: w, resolvedBy } = this.registerWait(t, wait, wait.createdAt));
+    return { task: this.insert(C.tasks, t, 'task'), wait: w, resolvedBy };
+  }
+
+  async createTask(input: { task: Task; wait: Wait | null; events: NewEvent[] }) {
+    return this.db.write(() => {
+      assertSameTenant(this.tenantId, input.task, `task ${input.task.id}`);
+      const inv = this.mustInvestigation(input.task.investigationId);
+      if (inv.status === 'closed') throw closedInvestigationError();
+      const r = this.insertTask(input.task, input.wait);
+      this.appendIn(input.events);
+      return r;
+    });
+  }
+
+  async getTask(id: string) {
+    return this.db.read(() => this.find(C.tasks, id));
+  }
+
+  async listTasks(investigationId: string) {
+    return this.db.read(() => this.list(C.tasks, 'SELECT * FROM tasks WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at, id', this.tenantId, investigationId));
+  }
+
+  async listWaits(investigationId: string) {
+    return this.db.read(() => this.list(C.waits, 'SELECT * FROM waits WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at, id', this.tenantId, investigationId));
+  }
+
+  async getWait(id: string) {
+    return this.db.read(() => this.find(C.waits, id));
+  }
+
+  async applyTaskOutcome(input: Parameters<TenantStore['applyTaskOutcome']>[0]) {
+    return this.db.write(() => {
+      const task = this.must(C.tasks, input.taskId, 'task');
+      if (task.status !== 'running' || task.leaseOwner !== input.leaseOwner) throw leaseLostError(task, input.leaseOwner);
+      if (input.status !== 'running') assertTaskTransition('running', input.status);
+      const now = input.now;
+      let next: Task = { ...task, status: input.status, updatedAt: now, version: task.version + 1 };
+      if (input.result !== undefined) next.result = input.result;
+      if (input.error !== undefined) next.error = input.error;
+      if (input.wakeReason !== undefined) next.wakeReason = input.wakeReason;
+      next.runAt = input.runAt !== undefined ? input.runAt : input.status === 'pending' ? now : input.status === 'running' ? task.runAt : null;
+      if (input.status !== 'running') {
+        next.leaseOwner = null;
+        next.leaseUntil = null;
+      }
+      if (isTerminalTask(input.status)) {
+        next.finishedAt = now;
+        this.closeOpenWaitsOfTask(task.id, now);
+      }
+      let wait: Wait | null = null;
+      if (input.wait) ({ task: next, wait } = this.registerWait(next, input.wait, now));
+      const stored = this.update(C.tasks, next);
+      const events = this.appendIn(input.events ?? []);
+      for (const r of input.reports ?? []) this.insert(C.reports, r, 'report');
+      for (const i of input.inbox ?? []) this.insert(C.inbox, i, 'inbox item');
+      for (const r of input.records ?? []) this.insertRecord(r);
+      return { task: stored, wait, events };
+    });
+  }
+
+  async extendTaskLease(taskId: string, leaseOwner: string, leaseUntil: number) {
+    return this.db.write(
+      () =>
+        this.db.run(`UPDATE tasks SET lease_until = ? WHERE tenant_id = ? AND id = ? AND status = 'running' AND lease_owner = ?`, leaseUntil, this.tenantId, taskId, leaseOwner)
+          .changes > 0,
+    );
+  }
+
+  async expireWait(input: { waitId: string; now: number; taskStatus: 'timed_out' | 'pending'; events: NewEvent[]; inbox?: InboxItem[] }) {
+    return this.db.write(() => {
+      const w = this.must(C.waits, input.waitId, 'wait');
+      if (w.status !== 'open') return null;
+      const now = input.now;
+      const expired = this.update(C.waits, { ...w, status: 'timed_out', resolvedAt: now });
+      const t = this.find(C.tasks, w.taskId);
+      let task: Task | null = null;
+      if (t && t.status === 'waiting') {
+        task = this.update(
+          C.tasks,
+          input.taskStatus === 'timed_out'
+            ? { ...t, status: 'timed_out', runAt: null, finishedAt: now, updatedAt: now, version: t.version + 1 }
+            : { ...t, status: 'pending', wakeReason: 'deadline', runAt: now, updatedAt: now, version: t.version + 1 },
+        );
+        if (task.status === 'timed_out') this.closeOpenWaitsOfTask(t.id, now);
+      }
+      this.appendIn(input.events);
+      for (const i of input.inbox ?? []) this.insert(C.inbox, i, 'inbox item');
+      return { wait: expired, task };
+    });
+  }
+
+  async cancelTask(input: { taskId: string; now: number; events: NewEvent[] }) {
+    return this.db.write(() => {
+      const t = this.must(C.tasks, input.taskId, 'task');
+      assertTaskTransition(t.status, 'cancelled');
+      const c = this.update(C.tasks, cancelled(t, input.now));
+      this.closeOpenWaitsOfTask(t.id, input.now);
+      this.appendIn(input.events);
+      return c;
+    });
+  }
+
+  async deliverSignal(input: { signal: Signal; events: NewEvent[] }) {
+    return this.db.write(() => {
+      const sig = input.signal;
+      assertSameTenant(this.tenantId, sig, `signal ${sig.id}`);
+      const inv = this.mustInvestigation(sig.investigationId);
+      if (sig.idempotencyKey !== null) {
+        const row = this.db.get('SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND idempotency_key = ?', this.tenantId, inv.id, sig.idempotencyKey);
+        if (row) return { signal: C.signals.fromRow(row), duplicate: true, resolvedWaits: [], wokenTasks: [] };
+      }
+      if (inv.status === 'closed') throw closedInvestigationError();
+      const stored = this.insert(C.signals, sig, 'signal');
+      const open = this.list(
+        C.waits,
+        `SELECT * FROM waits WHERE tenant_id = ? AND investigation_id = ? AND signal = ? AND status = 'open' ORDER BY created_at, id`,
+        this.tenantId,
+        inv.id,
+        sig.name,
+      );
+      const resolvedWaits: Wait[] = [];
+      const wokenTasks: Task[] = [];
+      for (const w of open) {
+        resolvedWaits.push(this.update(C.waits, { ...w, status: 'resolved', resolvedAt: sig.receivedAt, signalId: sig.id }));
+        const t = this.find(C.tasks, w.taskId);
+        if (t && t.status === 'waiting') {
+          wokenTasks.push(this.update(C.tasks, { ...t, status: 'pending', wakeReason: 'signal', runAt: sig.receivedAt, updatedAt: sig.receivedAt, version: t.version + 1 }));
+        }
+      }
+      this.appendIn(input.events);
+      return { signal: stored, duplicate: false, resolvedWaits, wokenTasks };
+    });
+  }
+
+  async listSignals(investigationId: string, name?: string) {
+    return this.db.read(() =>
+      name === undefined
+        ? this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? ORDER BY received_at, id', this.tenantId, investigationId)
+        : this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ? ORDER BY received_at, id', this.tenantId, investigationId, name),
+    );
+  }
+
+  // ---- short-term memory ----
+
+  async appendEvents(events: NewEvent[]) {
+    return this.db.write(() => this.appendIn(events));
+  }
+
+  async listEvents(q: Parameters<TenantStore['listEvents']>[0]): Promise<Page<MemoryEvent>> {
+    return this.db.read(() => {
+      const desc = q.order === 'desc';
+      const tag = desc ? 'evt-desc' : 'evt-asc';
+      const where = ['tenant_id = @tenantId'];
+      const params: Row = { tenantId: this.tenantId };
+      if (q.sessionId !== undefined) {
+        where.push('session_id = @sessionId');
+        params.sessionId = q.sessionId;
+      }
+      if (q.investigationId !== undefined) {
+        where.push('investigation_id = @investigationId');
+        params.investigationId = q.investigationId;
+      }
+      if (q.afterSeq !== undefined) {
+        where.push('seq > @afterSeq');
+        params.afterSeq = q.afterSeq;
+      }
+      if (q.kinds && q.kinds.length > 0) {
+        where.push('kind IN (SELECT value FROM json_each(@kinds))');
+        params.kinds = JSON.stringify(q.kinds);
+      }
+      const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where.join(' AND ')}`, params)!.n;
+      const n = pageLimit(q.limit);
+      if (q.cursor) {
+        const [seq] = decodeCursor(tag, q.cursor, ['number'] as const);
+        where.push(desc ? 'seq < @cursorSeq' : 'seq > @cursorSeq');
+        params.cursorSeq = seq;
+      }
+      params.limit = n + 1;
+      const rows = this.list(C.events, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT @limit`, params);
+      const items = rows.slice(0, n);
+      const last = items[items.length - 1];
+      return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null };
+    });
+  }
+
+  async getEvents(ids: readonly string[]) {
+    return this.db.read(() =>
+      this.list(C.events, 'SELECT * FROM events WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY seq', this.tenantId, JSON.stringify([...new Set(ids)])),
+    );
+  }
+
+  // ---- long-term memory ----
+
+  async getRecord(id: string) {
+    return this.db.read(() => this.find(C.records, id));
+  }
+
+  async listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>> {
+    return this.db.read(() => {
+      const prefix = normalizePrefix(q.namespacePrefix);
+      const where = ['tenant_id = @tenantId'];
+      const params: Row = { tenantId: this.tenantId };
+      if (prefix !== '') {
+        // Segment-wise and index-friendly: everything under "p/" sorts in ["p/", "p0").
+        where.push('(namespace = @prefix OR (namespace >= @lo AND namespace < @hi))');
+        Object.assign(params, { prefix, lo: prefix + '/', hi: prefix + '0' });
+      }
+      if (q.status) {
+        where.push('status = @status');
+        params.status = q.status;
+      }
+      return this.pageDesc(C.records, 'records', 'rec', where, params, q.limit, q.cursor);
+    });
+  }
+
+  async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
+    return this.db.read(() => {
+      const topK = pageLimit(q.topK);
+      const match = matchExpression({ tenantId: this.tenantId, query: q.query, namespacePrefix: normalizePrefix(q.namespacePrefix), includeSuperseded: q.includeSuperseded === true });
+      if (match === null || topK === 0) return [];
+      // Rank inside FTS5 and cut to topK there; only topK rows are joined back. The
+      // tenant check on the join is defence in depth: scope tokens already hold it.
+      const rows = this.db.all(
+        `SELECT r.*, m.score AS score FROM (
+           SELECT rowid, -bm25(records_fts, 1.0, 0.0) AS score FROM records_fts WHERE records_fts MATCH ? ORDER BY bm25(records_fts, 1.0, 0.0) LIMIT ?
+         ) m JOIN records r ON r.rid = m.rowid
+         WHERE r.tenant_id = ?
+         ORDER BY m.score DESC, r.id`,
+        match,
+        topK,
+        this.tenantId,
+      );
+      return rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score as number, Number.MIN_VALUE) }));
+    });
+  }
+
+  async findRecordByTextKey(namespace: string, textKey: string) {
+    return this.db.read(() => {
+      const row = this.db.get(`SELECT * FROM records WHERE tenant_id = ? AND namespace = ? AND text_key = ? AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT 1`, this.tenantId, namespace, textKey);
+      return row ? C.records.fromRow(row) : null;
+    });
+  }
+
+  async findRecordByTopicKey(namespace: string, topicKey: string) {
+    return this.db.read(() => {
+      const row = this.db.get(
+        `SELECT * FROM records WHERE tenant_id = ? AND namespace = ? AND topic_key = ? AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT 1`,
+        this.tenantId,
+        namespace,
+        topicKey,
+      );
+      return row ? C.records.fromRow(row) : null;
+    });
+  }
+
+  async deleteRecord(id: string) {
+    return this.db.write(() => {
+      const row = this.db.get<{ rid: number }>('SELECT rid FROM records WHERE tenant_id = ? AND id = ?', this.tenantId, id);
+      if (!row) return false;
+      this.db.run('DELETE FROM records_fts WHERE rowid = ?', row.rid);
+      this.db.run('DELETE FROM records WHERE rid = ?', row.rid);
+      return true;
+    });
+  }
+
+  async getCheckpoint(sessionId: string) {
+    return this.db.read(() => this.checkpoint(sessionId));
+  }
+
+  async commitExtraction(input: { sessionId: string; expectedThroughSeq: number; throughSeq: number; now: number; dueAt: number | null; writes: RecordWrite[] }) {
+    this.db.write(() => {
+      this.mustSession(input.sessionId);
+      const cp = this.checkpoint(input.sessionId) ?? { tenantId: this.tenantId, sessionId: input.sessionId, ...EMPTY_CHECKPOINT };
+      if (cp.throughSeq !== input.expectedThroughSeq) throw checkpointMovedError(input.sessionId, cp.throughSeq, input.expectedThroughSeq);
+      for (const w of input.writes) {
+        if (w.op === 'create') {
+          this.insertRecord(w.record);
+          continue;
+        }
+        const r = this.must(C.records, w.id, 'memory record');
+        if (w.op === 'add_sources') this.updateRecord({ ...r, sourceEventIds: union(r.sourceEventIds, w.eventIds), updatedAt: w.now });
+        else if (w.op === 'supersede') this.updateRecord({ ...r, status: 'superseded', supersededBy: w.by, updatedAt: w.now });
+        else this.updateRecord({ ...r, text: w.text, textKey: w.textKey, sourceEventIds: union(r.sourceEventIds, w.eventIds), updatedAt: w.now });
+      }
+      this.putCheckpoint({ ...cp, throughSeq: input.throughSeq, lastRunAt: input.now, lastError: null, dueAt: input.dueAt });
+    });
+  }
+
+  async failExtraction(input: { sessionId: string; now: number; error: string; retryAt: number }) {
+    this.db.write(() => {
+      this.mustSession(input.sessionId);
+      const cp = this.checkpoint(input.sessionId) ?? { tenantId: this.tenantId, sessionId: input.sessionId, ...EMPTY_CHECKPOINT };
+      this.putCheckpoint({ ...cp, lastRunAt: input.now, lastError: input.error, dueAt: input.retryAt });
+    });
+  }
+
+  async scheduleExtraction(sessionId: string, at: number) {
+    this.db.write(() => {
+      this.mustSession(sessionId);
+      this.markDue(sessionId, at, 'earliest');
+    });
+  }
+
+  // ---- reports and inbox ----
+
+  async listReports(investigationId: string) {
+    return this.db.read(() => this.list(C.reports, 'SELECT * FROM reports WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at DESC, id DESC', this.tenantId, investigationId));
+  }
+
+  async getReport(id: string) {
+    return this.db.read(() => this.find(C.reports, id));
+  }
+
+  async listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>> {
+    return this.db.read(() => {
+      const where = ['tenant_id = @tenantId'];
+      const params: Row = { tenantId: this.tenantId };
+      if (q.investigationIds) {
+        where.push('investigation_id IN (SELECT value FROM json_each(@investigationIds))');
+        params.investigationIds = JSON.stringify(q.investigationIds);
+      }
+      return this.pageDesc(C.inbox, 'inbox', 'inbox', where, params, q.limit, q.cursor);
+    });
+  }
+}
+
+function cancelled(t: Task, now: number): Task {
+  return { ...t, status: 'cancelled', runAt: null, leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now, version: t.version + 1 };
+}
+
+function terminated(s: Session, reason: TerminationReason, now: number): Session {
+  return { ...s, status: 'terminated', terminationReason: reason, terminatedAt: now, inflight: 0, dueAt: null, version: s.version + 1 };
+}
+
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];

@@ -1,0 +1,257 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema migrations, applied in order, each in its own transaction, each
+ * recorded in `schema_migrations` and mirrored in `PRAGMA user_version`. Re-opening a
+ * file applies only the ones it lacks. Never edit a released migration: append one.
+ *
+ * Every tenant table carries `tenant_id` and is keyed by (tenant_id, id), so a tenant's
+ * ids can never address another tenant's rows. `leases` (scheduler coordination) and
+ * `kv` (keyv; keys come from tenantKey() and embed the tenant) are not tenant tables.
+ * Each due-time sweep has a partial index on its due column, ordered the way the
+ * sweep reads it.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE investigations (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        objective TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        summary TEXT,
+        deadline INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        closed_at INTEGER,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX investigations_newest ON investigations (tenant_id, created_at DESC, id DESC);
+      CREATE INDEX investigations_status ON investigations (tenant_id, status, created_at DESC, id DESC);
+
+      CREATE TABLE sessions (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        role TEXT,
+        investigation_id TEXT,
+        task_id TEXT,
+        status TEXT NOT NULL,
+        termination_reason TEXT,
+        started_at INTEGER NOT NULL,
+        last_activity_at INTEGER NOT NULL,
+        terminated_at INTEGER,
+        idle_timeout_ms INTEGER NOT NULL,
+        max_duration_ms INTEGER NOT NULL,
+        inflight INTEGER NOT NULL,
+        due_at INTEGER,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_due ON sessions (due_at, tenant_id, id) WHERE status <> 'terminated';
+      CREATE INDEX sessions_investigation ON sessions (tenant_id, investigation_id, started_at DESC);
+      CREATE INDEX sessions_newest ON sessions (tenant_id, started_at DESC, id DESC);
+
+      CREATE TABLE tasks (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        instructions TEXT NOT NULL,
+        status TEXT NOT NULL,
+        wait_for TEXT,
+        wake_reason TEXT,
+        run_at INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        attempts INTEGER NOT NULL,
+        result TEXT,
+        error TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX tasks_runnable ON tasks (run_at, tenant_id, id) WHERE status = 'pending';
+      CREATE INDEX tasks_lease ON tasks (lease_until, tenant_id, id) WHERE status = 'running';
+      CREATE INDEX tasks_investigation ON tasks (tenant_id, investigation_id, created_at);
+
+      CREATE TABLE waits (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        signal TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        resolved_at INTEGER,
+        signal_id TEXT,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX waits_due ON waits (deadline, tenant_id, id) WHERE status = 'open';
+      CREATE INDEX waits_investigation ON waits (tenant_id, investigation_id, signal, status);
+      CREATE INDEX waits_task ON waits (tenant_id, task_id);
+
+      CREATE TABLE signals (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        payload TEXT,
+        idempotency_key TEXT,
+        received_at INTEGER NOT NULL,
+        actor_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX signals_investigation ON signals (tenant_id, investigation_id, name, received_at);
+      CREATE UNIQUE INDEX signals_idempotency ON signals (tenant_id, investigation_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+      -- seq is global and strictly increasing: it orders a session and a timeline.
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        session_id TEXT,
+        investigation_id TEXT,
+        actor_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        data TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX events_id ON events (tenant_id, id);
+      CREATE INDEX events_session ON events (tenant_id, session_id, seq);
+      CREATE INDEX events_investigation ON events (tenant_id, investigation_id, seq);
+      CREATE INDEX events_expiry ON events (expires_at, seq);
+
+      CREATE TABLE checkpoints (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        through_seq INTEGER NOT NULL,
+        last_run_at INTEGER,
+        last_error TEXT,
+        due_at INTEGER,
+        PRIMARY KEY (tenant_id, session_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX checkpoints_due ON checkpoints (due_at, tenant_id, session_id) WHERE due_at IS NOT NULL;
+
+      -- rid is the rowid shared with records_fts.
+      CREATE TABLE records (
+        rid INTEGER PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        text TEXT NOT NULL,
+        text_key TEXT NOT NULL,
+        topic_key TEXT,
+        status TEXT NOT NULL,
+        superseded_by TEXT,
+        source_event_ids TEXT NOT NULL,
+        session_id TEXT,
+        investigation_id TEXT,
+        actor_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX records_id ON records (tenant_id, id);
+      CREATE INDEX records_namespace ON records (tenant_id, namespace, created_at DESC);
+      CREATE INDEX records_newest ON records (tenant_id, created_at DESC, id DESC);
+      CREATE INDEX records_text_key ON records (tenant_id, namespace, text_key) WHERE status = 'active';
+      CREATE INDEX records_topic_key ON records (tenant_id, namespace, topic_key, created_at DESC) WHERE status = 'active' AND topic_key IS NOT NULL;
+
+      -- Full-text index of records. \`scope\` holds one opaque token per namespace level
+      -- of the record (tenant, tenant|a, tenant|a/b, ...), prefixed by its status, so a
+      -- tenant + namespace-prefix + status filter is one term of the MATCH expression.
+      CREATE VIRTUAL TABLE records_fts USING fts5(text, scope, tokenize = 'porter unicode61 remove_diacritics 2');
+
+      CREATE TABLE reports (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        task_id TEXT,
+        complete INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        markdown TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX reports_investigation ON reports (tenant_id, investigation_id, created_at DESC);
+
+      CREATE TABLE inbox (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        task_id TEXT,
+        report_id TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_newest ON inbox (tenant_id, created_at DESC, id DESC);
+
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT,
+        expires INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX kv_expires ON kv (expires) WHERE expires IS NOT NULL;
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date. Returns the versions applied now (empty when the file
+ * was current). Each migration and its bookkeeping commit together or not at all.
+ */
+export function migrate(db: Database.Database, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const done: number[] = [];
+  for (const m of [...migrations].sort((x, y) => x.version - y.version)) {
+    // Checked inside the write transaction: two processes opening a new file at once
+    // apply each migration once.
+    const ran = db
+      .transaction(() => {
+        if (isApplied.get(m.version)) return false;
+        db.exec(m.sql);
+        record.run(m.version, m.name, now);
+        db.pragma(`user_version = ${Math.trunc(m.version)}`);
+        return true;
+      })
+      .immediate();
+    if (ran) done.push(m.version);
+  }
+  return done;
+}
