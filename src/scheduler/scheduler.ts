@@ -15,7 +15,7 @@ export function intervalToCron(ms: number): string {
   const s = Math.max(1, Math.round(ms / 1000));
   const pick = (n: number, divisorsOf: number) => {
     let best = 1;
-    for (let d = 1; d <= divisorsOf; d++) if (divisorsOf % d === 0 && Math.abs(d - n) <= Math.abs(best - n)) best = d;
+    for (let d = 1; d < divisorsOf; d++) if (divisorsOf % d === 0 && Math.abs(d - n) <= Math.abs(best - n)) best = d;
     return best;
   };
   if (s < 60) return `*/${pick(s, 60)} * * * * *`;

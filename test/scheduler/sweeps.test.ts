@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { FakeClock } from '../../src/domain/clock.js';
+import { createLogger } from '../../src/logger.js';
+import type { Change } from '../../src/runtime/change-feed.js';
+import { intervalToCron } from '../../src/scheduler/scheduler.js';
+
+const caller = { tenantId: 'acme', actorId: 'alice' };
+
+function makeApp(clock: FakeClock): App {
+  const config = loadConfig({ env: { HOME: '/tmp', LONGHAUL_STORE: 'memory', LONGHAUL_IDLE_TIMEOUT: '15m', LONGHAUL_MAX_SESSION_DURATION: '8h' } });
+  return createApp(config, { clock, logger: createLogger({ level: 'error', write: () => {} }) });
+}
+
+describe('scheduler sweeps (fake clock)', () => {
+  let clock: FakeClock;
+  let app: App;
+  let changes: Change[];
+  beforeEach(() => {
+    clock = new FakeClock();
+    app = makeApp(clock);
+    changes = [];
+    app.feed.subscribe((c) => changes.push(c));
+  });
+  afterEach(() => app.close());
+
+  describe('lifecycle sweep', () => {
+    it('terminates a session idle past the idle timeout, once', async () => {
+      const r = await app.runtime.investigations.start(caller, { subject: 'TechCorp', objective: 'Check it' });
+      const id = r.sessionId;
+      expect((await app.runtime.sessions.get(caller, id)).status).toBe('idle');
+      clock.advance(15 * 60_000 - 1);
+      expect((await app.scheduler.tick('lifecycle')).lifecycle!.processed).toBe(0);
+      clock.advance(1);
+      const first = await app.scheduler.tick('lifecycle');
+      expect(first.lifecycle!.processed).toBe(1);
+      const s = await app.runtime.sessions.get(caller, id);
+      expect(s.status).toBe('terminated');
+      expect(s.terminationReason).toBe('idle_timeout');
+      expect(changes).toContainEqual({ type: 'session', tenantId: 'acme', id });
+      expect((await app.scheduler.tick('lifecycle')).lifecycle!.processed).toBe(0);
+    });
+
+    it('keeps a session alive while tool calls touch it', async () => {
+      const r = await app.runtime.investigations.start(caller, { subject: 'TechCorp', objective: 'Check it' });
+      const investigationId = r.investigation.investigationId;
+      for (let i = 0; i < 4; i++) {
+        clock.advance(10 * 60_000);
+        await app.runtime.investigations.get(caller, investigationId);
+        await app.scheduler.tick('lifecycle');
+      }
+      expect((await app.runtime.sessions.get(caller, r.sessionId)).status).toBe('idle');
+    });
+
+    it('terminates a heartbeating session at the maximum duration', async () => {
+      const r = await app.runtime.investigations.start(caller, { subject: 'TechCorp', objective: 'Check it' });
+      const t = app.store.tenant('acme');
+      await t.beginWork(r.sessionId, clock.now());
+      for (let h = 0; h < 8 * 6; h++) {
+        clock.advance(10 * 60_000);
+        await t.heartbeat(r.sessionId, clock.now());
+        await app.scheduler.tick('lifecycle');
+      }
+      const s = await app.runtime.sessions.get(caller, r.sessionId);
+      expect(s.status).toBe('terminated');
+      expect(s.terminationReason).toBe('max_duration');
+      expect(s.terminatedAt).toBe(s.startedAt + 8 * 3_600_000);
+    });
+
+    it('times out an active session whose process stopped heartbeating', async () => {
+      const r = await app.runtime.investigations.start(caller, { subject: 'TechCorp', objective: 'Check it' });
+      await app.store.tenant('acme').beginWork(r.sessionId, clock.now());
+      clock.advance(15 * 60_000);
+      await app.scheduler.tick('lifecycle');
+      const s = await app.runtime.sessions.get(caller, r.sessionId);
+      expect(s.status).toBe('terminated');
+      expect(s.terminationReason).toBe('idle_timeout');
+    });
+  });
+
+  describe('deadline sweep', () => {
+    it('times out a task whose wait passed its deadline and records it on the investigation', async () => {
+      const r = await app.runtime.investigations.start(caller, {
+        subject: 'TechCorp',
+        objective: 'Check it',
+        tasks: [{ role: 'compliance', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: 'PT72H' } }],
+      });
+      const investigationId = r.investigation.investigationId;
+      clock.advance(72 * 3_600_000 - 1);
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(0);
+      clock.advance(1);
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(1);
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(0);
+      const state = await app.runtime.investigations.get(caller, investigationId);
+      expect(state.tasks[0]!.status).toBe('timed_out');
+      expect(state.waits[0]!.status).toBe('timed_out');
+      const timeline = await app.runtime.events.timeline(caller, investigationId, {});
+      expect(timeline.events.at(-1)!.text).toMatch(/bank_data.*passed its deadline/);
+      expect(changes).toContainEqual({ type: 'investigation', tenantId: 'acme', id: investigationId });
+    });
+
+    it('does not time out a wait that a signal resolved first', async () => {
+      const r = await app.runtime.investigations.start(caller, {
+        subject: 'TechCorp',
+        objective: 'Check it',
+        tasks: [{ role: 'compliance', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: '3d' } }],
+      });
+      const investigationId = r.investigation.investigationId;
+      clock.advance(2 * 86_400_000);
+      await app.runtime.signals.submit(caller, { investigationId, signal: 'bank_data', payload: { ok: true } });
+      clock.advance(2 * 86_400_000);
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(0);
+      const state = await app.runtime.investigations.get(caller, investigationId);
+      expect(state.waits[0]!.status).toBe('resolved');
+      expect(state.tasks[0]!.status).not.toBe('timed_out');
+    });
+  });
+});
+
+describe('intervalToCron', () => {
+  it.each([
+    [1_000, '*/1 * * * * *'],
+    [30_000, '*/30 * * * * *'],
+    [45_000, '*/30 * * * * *'],
+    [60_000, '0 */1 * * * *'],
+    [15 * 60_000, '0 */15 * * * *'],
+    [3_600_000, '0 0 */1 * * *'],
+    [86_400_000, '0 0 0 * * *'],
+  ])('%i ms → %s', (ms, expr) => {
+    expect(intervalToCron(ms)).toBe(expr);
+  });
+});
