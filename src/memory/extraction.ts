@@ -63,7 +63,7 @@ export class Extraction {
     const t = this.d.store.tenant(tenantId);
     const now = this.d.clock.now();
     const cp = await t.getCheckpoint(sessionId);
-    const model = this.models.current();
+    const model = this.models.current(tenantId);
     const run: ExtractionRun = {
       tenantId,
       sessionId,

@@ -58,7 +58,7 @@ export class Memory {
       lastRunAt: cp?.lastRunAt ? iso(cp.lastRunAt) : null,
       lastError: cp?.lastError ?? null,
       nextRunAt: cp?.dueAt != null ? iso(cp.dueAt) : null,
-      model: this.models.current()?.name ?? null,
+      model: this.models.current(tenantId)?.name ?? null,
     };
   }
 }

@@ -43,7 +43,7 @@ export class ModelError extends LonghaulError {
  * detaches it when the connection closes. Extraction asks `current()` per run.
  */
 export class ModelRegistry {
-  private readonly samplers: Model[] = [];
+  private readonly samplers: Array<{ model: Model; servesTenant: (tenantId: string) => boolean }> = [];
 
   constructor(
     readonly mode: Config['model']['kind'],
@@ -56,22 +56,32 @@ export class ModelRegistry {
   }
 
   /**
-   * Attaches a connected client's sampler (only used in `sampling` mode; otherwise it
-   * is ignored). Returns the detach function the server calls when the client goes.
+   * Attaches a connected client's sampler (only in `sampling` mode; otherwise ignored).
+   * `servesTenant` says which tenants' data may be sent to that client: a client must
+   * never be handed another tenant's events to summarise. Returns the detach function
+   * the server calls when the connection closes.
    */
-  attachSampler(sampler: Model): () => void {
+  attachSampler(model: Model, servesTenant: (tenantId: string) => boolean): () => void {
     if (this.mode !== 'sampling') return () => undefined;
-    this.samplers.push(sampler);
+    const entry = { model, servesTenant };
+    this.samplers.push(entry);
     return () => {
-      const i = this.samplers.indexOf(sampler);
+      const i = this.samplers.indexOf(entry);
       if (i >= 0) this.samplers.splice(i, 1);
     };
   }
 
-  /** The model to use right now, or null: take the deterministic path. */
-  current(): Model | null {
-    const m = this.mode === 'sampling' ? ([...this.samplers].reverse().find(usable) ?? null) : this.fixed;
-    return m && usable(m) ? m : null;
+  /**
+   * The model to use right now for `tenantId`'s data, or null: take the deterministic
+   * path. In sampling mode, the most recently connected usable client of that tenant.
+   */
+  current(tenantId: string): Model | null {
+    if (this.mode !== 'sampling') return this.fixed && usable(this.fixed) ? this.fixed : null;
+    for (let i = this.samplers.length - 1; i >= 0; i--) {
+      const s = this.samplers[i]!;
+      if (s.servesTenant(tenantId) && usable(s.model)) return s.model;
+    }
+    return null;
   }
 }
 
