@@ -67,6 +67,12 @@ export class Runtime {
     }
   }
 
+  /** The caller's tenant's most recent sessions (supervisor and worker), newest first: resource listing and id completion. */
+  async recentSessions(caller: Caller, limit = 50) {
+    const n = Math.min(Math.max(Math.floor(limit), 1), 100);
+    return (await this.deps.store.tenant(caller.tenantId).listSessions({ limit: n })).map(sessionView);
+  }
+
   /** The document behind `longhaul://sessions/{id}`. */
   async sessionState(caller: Caller, sessionId: string) {
     const s = await this.sessions.get(caller, sessionId);
