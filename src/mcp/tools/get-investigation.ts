@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { eventSchema, investigationIdInput, investigationSchema, sessionSchema, signalSchema, taskSchema, waitSchema } from '../schemas.js';
+import { defineTool } from '../tool.js';
+import { READ, clip, taskLine } from './render.js';
+
+export const getInvestigation = defineTool({
+  name: 'get_investigation',
+  title: 'Get an investigation',
+  description:
+    'Read the full state of an investigation: its tasks and their results, waits and deadlines, signals received, recent findings, sessions, and a link to the filed report. ' +
+    'Read-only (it keeps your live session alive but never opens one). For what changed since you last looked, prefer resume_investigation.',
+  input: { investigationId: investigationIdInput },
+  output: {
+    investigation: investigationSchema,
+    tasks: z.array(taskSchema).describe('All tasks, oldest first'),
+    waits: z.array(waitSchema).describe('All waits'),
+    signals: z.array(signalSchema).describe('Signals received, oldest first'),
+    findings: z.array(eventSchema).describe('Recent finding events, newest first (capped)'),
+    findingsShown: z.string().describe('"showing X of Y findings"'),
+    sessions: z.array(sessionSchema).describe('Recent sessions on it, newest first (capped)'),
+    report: z
+      .object({
+        uri: z.string().describe('longhaul://investigations/{id}/report'),
+        reportId: z.string().describe('Id of the latest report'),
+        title: z.string().describe('Its title'),
+        complete: z.boolean().describe('False for an escalation\'s incomplete report'),
+        filedAt: z.string().describe('Filed at (ISO 8601)'),
+        filings: z.number().int().describe('Reports filed so far'),
+      })
+      .nullable()
+      .describe('The latest filed report, or null'),
+  },
+  annotations: READ,
+  handler: (caller, args, { app }) => app.runtime.investigations.get(caller, args.investigationId),
+  render: (r) =>
+    [
+      `${r.investigation.investigationId} "${clip(r.investigation.subject, 100)}": ${r.investigation.status}${r.investigation.outcome ? ` (${r.investigation.outcome})` : ''}.`,
+      r.tasks.length ? `Tasks:\n${r.tasks.map((t) => taskLine(t, r.waits)).join('\n')}` : 'No tasks.',
+      `Signals: ${r.signals.length ? r.signals.map((s) => `"${s.name}"`).join(', ') : 'none'}. ${r.findingsShown}. Sessions: ${r.sessions.length}.`,
+      r.report ? `Report: "${r.report.title}"${r.report.complete ? '' : ' (incomplete)'} — ${r.report.uri}` : 'No report filed.',
+    ].join('\n'),
+});
