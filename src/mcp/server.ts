@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { App } from '../app.js';
+import type { Caller } from '../runtime/deps.js';
+import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } from './context.js';
+import { attachLogging, type LogForwarding } from './logging.js';
+import { registerResources } from './resource.js';
+import { resources } from './resources/index.js';
+import { attachSubscriptions } from './subscriptions.js';
+import { registerTools } from './tool.js';
+import { tools } from './tools/index.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export const INSTRUCTIONS =
+  'longhaul runs long-running investigations that outlive this chat: a supervisor (you) opens an investigation, delegates tasks to worker roles ' +
+  '(retrieval searches documents and memory; compliance checks evidence and files a report), and tasks can wait days for external data delivered as signals. ' +
+  'Work happens in runtime sessions that go idle and terminate on their own; state and memory persist. ' +
+  'To begin new work call start_investigation. To continue existing work call list_investigations to find it, then resume_investigation for a briefing of what happened since your last session. ' +
+  'Deliver external data with submit_signal; note findings and decisions with record_event; read state with get_investigation or the longhaul:// resources (subscribe to be told when they change).';
+
+export interface BuildServerOptions {
+  /** The caller of each request: stdio returns `app.localCaller`; HTTP reads `extra.authInfo`. */
+  resolveCaller: ResolveCaller;
+  /**
+   * Which app log records reach the client over MCP logging. Default `tenant`: only
+   * records tagged with a tenant this connection has acted for. Single-tenant stdio may
+   * pass `all` to include untagged operational records (scheduler, store).
+   */
+  logForwarding?: LogForwarding;
+}
+
+/**
+ * Builds one MCP server over the app: tools, resource templates (with completion and
+ * subscriptions), logging. A factory with no side effects until a transport connects;
+ * build one per connection. Transports that set `server.server.onclose` or
+ * `oninitialized` must chain the handlers already set (this function sets both).
+ */
+export function buildServer(app: App, opts: BuildServerOptions): McpServer {
+  const server = new McpServer(
+    { name: 'longhaul', title: 'longhaul', version },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        logging: {},
+        completions: {},
+      },
+      instructions: INSTRUCTIONS,
+    },
+  );
+
+  const tenantsServed = new Set<string>();
+  const ctx: McpContext = {
+    app,
+    resolveCaller(extra: RequestExtra): Caller {
+      const caller = opts.resolveCaller(extra);
+      tenantsServed.add(caller.tenantId);
+      return caller;
+    },
+    callerInScope(): Caller | null {
+      const extra = requestScope.getStore();
+      if (!extra) return null;
+      try {
+        return ctx.resolveCaller(extra);
+      } catch {
+        return null;
+      }
+    },
+  };
+
+  registerTools(server, tools, ctx);
+  registerResources(server, resources, ctx);
+  scopeCompletions(server);
+  const stopSubscriptions = attachSubscriptions(server, ctx);
+  const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
+
+  const previousInitialized = server.server.oninitialized;
+  server.server.oninitialized = () => {
+    logging.start();
+    previousInitialized?.();
+  };
+  const previousClose = server.server.onclose;
+  server.server.onclose = () => {
+    logging.stop();
+    stopSubscriptions();
+    previousClose?.();
+  };
+  return server;
+}
+
+type RawHandler = (request: unknown, extra: RequestExtra) => Promise<unknown>;
+
+/**
+ * The SDK calls completion callbacks without the request's `extra` (so without
+ * `authInfo`: modelcontextprotocol/typescript-sdk#2029), yet completions must only offer
+ * the caller's own ids. We run the SDK's `completion/complete` handler inside
+ * `requestScope`, so callbacks can resolve the caller (McpContext.callerInScope). The
+ * handler is reached through the Protocol's handler map, which has no public getter;
+ * the MCP tests fail loudly if an SDK upgrade moves it.
+ */
+function scopeCompletions(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RawHandler> })._requestHandlers;
+  const original = handlers?.get('completion/complete');
+  if (!handlers || !original) throw new Error('longhaul: the MCP SDK no longer exposes its completion handler; completion scoping needs updating.');
+  handlers.set('completion/complete', (request, extra) => requestScope.run(extra, () => original(request, extra)));
+}

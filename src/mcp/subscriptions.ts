@@ -1,0 +1,112 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { assertId } from '../domain/ids.js';
+import { namespaceHasPrefix } from '../domain/namespace.js';
+import type { Caller } from '../runtime/deps.js';
+import type { Change } from '../runtime/change-feed.js';
+import type { McpContext } from './context.js';
+import { toMcpError } from './errors.js';
+import { parseLonghaulUri, type UriTarget } from './uris.js';
+
+interface Subscription {
+  uri: string;
+  tenantId: string;
+  target: UriTarget;
+}
+
+/** Does a change alter the document behind a subscribed URI? */
+function affects(change: Change, t: UriTarget): boolean {
+  switch (change.type) {
+    case 'investigation':
+      return (t.kind === 'investigation' || t.kind === 'timeline') && t.investigationId === change.id;
+    case 'session':
+      return (t.kind === 'session' || t.kind === 'session_events') && t.sessionId === change.id;
+    case 'report':
+      return t.kind === 'report' && t.investigationId === change.investigationId;
+    case 'inbox':
+      return t.kind === 'inbox';
+    case 'memory':
+      return t.kind === 'memory' && (t.prefix === '' || namespaceHasPrefix(change.namespace, t.prefix));
+  }
+}
+
+/**
+ * `resources/subscribe` / `unsubscribe` for one server instance. Subscriptions are kept
+ * per (tenant, URI); the change feed is followed only while something is subscribed,
+ * and a change notifies only subscriptions of its own tenant. Notifications raised by
+ * one operation (begin work, end work, the investigation touched) are coalesced into
+ * one `notifications/resources/updated` per URI.
+ *
+ * Returns the cleanup to run when the server closes.
+ */
+export function attachSubscriptions(server: McpServer, ctx: McpContext): () => void {
+  const { app } = ctx;
+  const subs = new Map<string, Subscription>();
+  const key = (tenantId: string, uri: string) => `${tenantId}\u0000${uri}`;
+  let unfollow: (() => void) | null = null;
+  let pending = new Set<string>();
+  let flush: NodeJS.Immediate | null = null;
+
+  const send = () => {
+    flush = null;
+    const uris = pending;
+    pending = new Set();
+    if (!server.isConnected()) return;
+    for (const uri of uris) {
+      server.server.sendResourceUpdated({ uri }).catch((e: unknown) => {
+        app.logger.debug('resource update notification not sent', { uri, error: e instanceof Error ? e.message : String(e) });
+      });
+    }
+  };
+
+  const onChange = (change: Change) => {
+    for (const s of subs.values()) {
+      if (s.tenantId === change.tenantId && affects(change, s.target)) pending.add(s.uri);
+    }
+    if (pending.size && !flush) flush = setImmediate(send);
+  };
+
+  /** Refuses URIs that name nothing, or an investigation/session the caller cannot see. */
+  const check = async (caller: Caller, uri: string): Promise<UriTarget> => {
+    const target = parseLonghaulUri(uri);
+    if (!target) throw new McpError(ErrorCode.InvalidParams, `"${uri.slice(0, 200)}" is not a longhaul:// resource URI (see resources/templates/list).`);
+    if ('investigationId' in target) await app.runtime.investigations.load(caller, target.investigationId);
+    if ('sessionId' in target) await app.runtime.sessions.get(caller, assertId(target.sessionId, 'ses', 'sessionId'));
+    return target;
+  };
+
+  server.server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
+    try {
+      const caller = ctx.resolveCaller(extra);
+      const target = await check(caller, req.params.uri);
+      subs.set(key(caller.tenantId, req.params.uri), { uri: req.params.uri, tenantId: caller.tenantId, target });
+      unfollow ??= app.feed.subscribe(onChange);
+      return {};
+    } catch (e) {
+      throw toMcpError(e, app.logger, 'resources/subscribe');
+    }
+  });
+
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (req, extra) => {
+    try {
+      const caller = ctx.resolveCaller(extra);
+      subs.delete(key(caller.tenantId, req.params.uri));
+      if (subs.size === 0 && unfollow) {
+        unfollow();
+        unfollow = null;
+      }
+      return {};
+    } catch (e) {
+      throw toMcpError(e, app.logger, 'resources/unsubscribe');
+    }
+  });
+
+  return () => {
+    subs.clear();
+    unfollow?.();
+    unfollow = null;
+    if (flush) clearImmediate(flush);
+    flush = null;
+    pending.clear();
+  };
+}

@@ -1,0 +1,48 @@
+import { parseNamespace } from '../domain/namespace.js';
+
+/** Builders for the `longhaul://` URIs of DESIGN's resource list. */
+export const uris = {
+  investigation: (id: string) => `longhaul://investigations/${id}`,
+  timeline: (id: string) => `longhaul://investigations/${id}/timeline`,
+  report: (id: string) => `longhaul://investigations/${id}/report`,
+  session: (id: string) => `longhaul://sessions/${id}`,
+  sessionEvents: (id: string) => `longhaul://sessions/${id}/events`,
+  memory: (namespace: string) => `longhaul://memory/${namespace}`,
+  inbox: () => 'longhaul://inbox',
+};
+
+/** What a `longhaul://` URI names, for subscriptions. */
+export type UriTarget =
+  | { kind: 'investigation' | 'timeline' | 'report'; investigationId: string }
+  | { kind: 'session' | 'session_events'; sessionId: string }
+  | { kind: 'inbox' }
+  /** `prefix` is '' for the whole tenant's memory. */
+  | { kind: 'memory'; prefix: string };
+
+const INVESTIGATION = /^longhaul:\/\/investigations\/([^/?#]+)(?:\/(timeline|report))?\/?$/;
+const SESSION = /^longhaul:\/\/sessions\/([^/?#]+)(?:\/(events))?\/?$/;
+const MEMORY = /^longhaul:\/\/memory(?:\/(.*))?$/;
+
+/**
+ * Parses a `longhaul://` URI (a query string, if any, is ignored), or returns null when
+ * it names none of the resources. Throws InvalidInputError for a malformed memory
+ * namespace (`..`, wildcards, …). Ids are checked by whoever loads them.
+ */
+export function parseLonghaulUri(uri: string): UriTarget | null {
+  const base = uri.split(/[?#]/, 1)[0] ?? '';
+  let m = INVESTIGATION.exec(base);
+  if (m) {
+    const kind = m[2] === 'timeline' ? 'timeline' : m[2] === 'report' ? 'report' : 'investigation';
+    return { kind, investigationId: m[1]! };
+  }
+  m = SESSION.exec(base);
+  if (m) return m[2] ? { kind: 'session_events', sessionId: m[1]! } : { kind: 'session', sessionId: m[1]! };
+  if (base === 'longhaul://inbox' || base === 'longhaul://inbox/') return { kind: 'inbox' };
+  m = MEMORY.exec(base);
+  if (m) {
+    const raw = m[1] ?? '';
+    if (raw === '' || raw === '/') return { kind: 'memory', prefix: '' };
+    return { kind: 'memory', prefix: parseNamespace(raw, 'memory namespace') };
+  }
+  return null;
+}
