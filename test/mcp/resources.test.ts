@@ -1,0 +1,100 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TECHCORP, alice, bob, connect, makeApp, type Connected, type TestApp } from './helpers.js';
+
+describe('MCP resources', () => {
+  let t: TestApp;
+  let c: Connected;
+  let b: Connected;
+  let s: any;
+  let id: string;
+  beforeEach(async () => {
+    t = makeApp();
+    c = await connect(t.app, alice);
+    b = await connect(t.app, bob);
+    s = await c.call('start_investigation', TECHCORP);
+    id = s.investigation.investigationId;
+    await c.call('record_event', { investigationId: id, role: 'assistant', kind: 'finding', text: 'TechCorp is registered in Delaware.' });
+  });
+  afterEach(async () => {
+    await c.close();
+    await b.close();
+    await t.close();
+  });
+
+  it('lists the four templates', async () => {
+    const r = await c.client.listResourceTemplates();
+    expect(r.resourceTemplates.map((x) => x.uriTemplate)).toEqual([
+      'longhaul://investigations/{investigationId}',
+      'longhaul://investigations/{investigationId}/timeline',
+      'longhaul://sessions/{sessionId}',
+      'longhaul://sessions/{sessionId}/events',
+    ]);
+    expect(r.resourceTemplates.every((x) => x.mimeType === 'application/json')).toBe(true);
+  });
+
+  it("lists the caller's own recent investigations and sessions only", async () => {
+    const mine = await c.client.listResources();
+    const uris = mine.resources.map((r) => r.uri);
+    expect(uris).toEqual(
+      expect.arrayContaining([`longhaul://investigations/${id}`, `longhaul://investigations/${id}/timeline`, `longhaul://sessions/${s.sessionId}`, `longhaul://sessions/${s.sessionId}/events`]),
+    );
+    expect(mine.resources.find((r) => r.uri === `longhaul://investigations/${id}`)).toMatchObject({ name: `TechCorp (${id})`, mimeType: 'application/json' });
+    const theirs = await b.client.listResources();
+    expect(theirs.resources).toEqual([]);
+  });
+
+  it('reads investigation state, timeline, session and session events as JSON', async () => {
+    const state = await c.readJson(`longhaul://investigations/${id}`);
+    expect(state.investigation.investigationId).toBe(id);
+    expect(state.tasks).toHaveLength(2);
+    expect(state.findings.map((f: any) => f.text)).toEqual(['TechCorp is registered in Delaware.']);
+
+    const timeline = await c.readJson(`longhaul://investigations/${id}/timeline`);
+    expect(timeline).toMatchObject({ investigationId: id, subject: 'TechCorp', nextCursor: null });
+    expect(timeline.showing).toBe(`showing ${timeline.events.length} of ${timeline.total} events`);
+    expect(timeline.events[0].text).toMatch(/^Investigate TechCorp/);
+    expect(timeline.events.map((e: any) => e.seq)).toEqual([...timeline.events.map((e: any) => e.seq)].sort((x: number, y: number) => x - y));
+
+    const session = await c.readJson(`longhaul://sessions/${s.sessionId}`);
+    expect(session.session).toMatchObject({ sessionId: s.sessionId, kind: 'supervisor', status: 'idle', idleTimeout: '2s', maxDuration: '8h' });
+    expect(session).toHaveProperty('extraction');
+
+    const events = await c.readJson(`longhaul://sessions/${s.sessionId}/events`);
+    expect(events.session.sessionId).toBe(s.sessionId);
+    expect(events.events.map((e: any) => e.kind)).toContain('finding');
+    expect(events.showing).toMatch(/^showing \d+ of \d+ events$/);
+  });
+
+  it('answers an unknown id with resource-not-found and a malformed one with invalid params', async () => {
+    const unknown = await c.client.readResource({ uri: `longhaul://investigations/inv_${'0'.repeat(30)}` }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(McpError);
+    expect((unknown as McpError).code).toBe(-32002);
+    expect((unknown as McpError).message).toMatch(/No investigation with id/);
+    const malformed = await c.client.readResource({ uri: 'longhaul://sessions/ses_%2e%2e' }).catch((e: unknown) => e);
+    expect(malformed).toBeInstanceOf(McpError);
+    expect((malformed as McpError).code).toBe(-32602);
+    expect((malformed as McpError).message).toMatch(/sessionId/);
+    // Still up.
+    expect((await c.readJson(`longhaul://investigations/${id}`)).investigation.investigationId).toBe(id);
+  });
+
+  it("completes ids from the caller's own recent investigations and sessions", async () => {
+    const other = await c.call('start_investigation', { subject: 'Initech', objective: 'o' });
+    const theirs = await b.call('start_investigation', { subject: 'Globex', objective: 'o' });
+    const ref = { type: 'ref/resource' as const, uri: 'longhaul://investigations/{investigationId}' };
+    const all = await c.client.complete({ ref, argument: { name: 'investigationId', value: 'inv_' } });
+    expect(all.completion.values.sort()).toEqual([id, other.investigation.investigationId].sort());
+    const one = await c.client.complete({ ref, argument: { name: 'investigationId', value: id } });
+    expect(one.completion.values).toEqual([id]);
+    const none = await c.client.complete({ ref, argument: { name: 'investigationId', value: 'inv_ZZZ' } });
+    expect(none.completion.values).toEqual([]);
+    const bobs = await b.client.complete({ ref, argument: { name: 'investigationId', value: '' } });
+    expect(bobs.completion.values).toEqual([theirs.investigation.investigationId]);
+    const timeline = await c.client.complete({ ref: { type: 'ref/resource', uri: 'longhaul://investigations/{investigationId}/timeline' }, argument: { name: 'investigationId', value: id } });
+    expect(timeline.completion.values).toEqual([id]);
+    const sessions = await c.client.complete({ ref: { type: 'ref/resource', uri: 'longhaul://sessions/{sessionId}/events' }, argument: { name: 'sessionId', value: 'ses_' } });
+    expect(sessions.completion.values).toEqual(expect.arrayContaining([s.sessionId, other.sessionId]));
+    expect(sessions.completion.values).not.toContain(theirs.sessionId);
+  });
+});
