@@ -7,7 +7,8 @@ import { buildServer } from '../mcp/server.js';
  * Resolves when the client disconnects (stdin closes) or the process is told to stop.
  */
 export async function serveStdio(app: App): Promise<void> {
-  const server = buildServer(app, { resolveCaller: () => app.localCaller });
+  // One tenant per stdio process: every log record is the connected client's business.
+  const server = buildServer(app, { resolveCaller: () => app.localCaller, logForwarding: 'all' });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
