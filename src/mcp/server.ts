@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import type { Caller } from '../runtime/deps.js';
 import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } from './context.js';
@@ -7,7 +8,7 @@ import { attachLogging, type LogForwarding } from './logging.js';
 import { registerResources } from './resource.js';
 import { resources } from './resources/index.js';
 import { attachSubscriptions } from './subscriptions.js';
-import { registerTools } from './tool.js';
+import { ERROR_META_KEY, registerTools } from './tool.js';
 import { tools } from './tools/index.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -73,6 +74,7 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   registerTools(server, tools, ctx);
   registerResources(server, resources, ctx);
   scopeCompletions(server);
+  codeProtocolToolErrors(server);
   const stopSubscriptions = attachSubscriptions(server, ctx);
   const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
 
@@ -105,4 +107,30 @@ function scopeCompletions(server: McpServer): void {
   const original = handlers?.get('completion/complete');
   if (!handlers || !original) throw new Error('longhaul: the MCP SDK no longer exposes its completion handler; completion scoping needs updating.');
   handlers.set('completion/complete', (request, extra) => requestScope.run(extra, () => original(request, extra)));
+}
+
+/**
+ * Tool errors that the SDK produces itself — zod input validation (an empty or oversize
+ * subject, a wrong enum value), an unknown or disabled tool — arrive as bare `isError`
+ * results without a code. Every error our handlers return carries `_meta[longhaul/error]`;
+ * any error result without it came from the SDK's input checks, so it is given the
+ * stable code `invalid_input` here (same shape as ours), keeping the SDK's sentence,
+ * which names the field.
+ */
+function codeProtocolToolErrors(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RawHandler> })._requestHandlers;
+  const original = handlers?.get('tools/call');
+  if (!handlers || !original) throw new Error('longhaul: the MCP SDK no longer exposes its tools/call handler; error coding needs updating.');
+  handlers.set('tools/call', async (request, extra) => {
+    const result = (await original(request, extra)) as CallToolResult;
+    if (!result?.isError || (result._meta && ERROR_META_KEY in result._meta)) return result;
+    const first = result.content?.[0];
+    const raw = first && first.type === 'text' ? first.text : 'The tool call was refused.';
+    const message = raw.replace(/^MCP error -?\d+: /, '');
+    return {
+      ...result,
+      content: [{ type: 'text', text: `[invalid_input] ${message}` }],
+      _meta: { ...(result._meta ?? {}), [ERROR_META_KEY]: { code: 'invalid_input', message } },
+    };
+  });
 }

@@ -38,9 +38,11 @@ describe('MCP tools: bad input', () => {
 
   const expectInvestigationCount = async (n: number) => expect((await c.call('list_investigations', {})).total).toBe(n);
 
-  describe('schema violations (reported by the SDK, naming the field)', () => {
+  describe('schema violations (found by the SDK, naming the field, coded invalid_input)', () => {
     it('refuses an empty subject', async () => {
       const e = toolError(await c.callRaw('start_investigation', { ...TECHCORP, subject: '' }));
+      expect(e.code).toBe('invalid_input');
+      expect(e.text).toMatch(/^\[invalid_input\] /);
       expect(e.text).toMatch(/subject is empty/);
       expect(e.text).toMatch(/at subject/);
       await expectInvestigationCount(1);
@@ -48,17 +50,20 @@ describe('MCP tools: bad input', () => {
 
     it('refuses an oversize subject', async () => {
       const e = toolError(await c.callRaw('start_investigation', { ...TECHCORP, subject: 'x'.repeat(LIMITS.subject + 1) }));
+      expect(e.code).toBe('invalid_input');
       expect(e.text).toMatch(new RegExp(`subject is longer than ${LIMITS.subject} characters`));
       await expectInvestigationCount(1);
     });
 
     it('refuses record_event text over the limit', async () => {
       const e = toolError(await c.callRaw('record_event', { investigationId: id, role: 'assistant', text: 'x'.repeat(MAX_EVENT_TEXT + 1) }));
+      expect(e.code).toBe('invalid_input');
       expect(e.text).toMatch(new RegExp(`text is longer than ${MAX_EVENT_TEXT} characters`));
     });
 
     it('refuses an unknown role, a missing field and a wrong type', async () => {
       expect(toolError(await c.callRaw('record_event', { investigationId: id, role: 'robot', text: 'x' })).text).toMatch(/role/);
+      expect(toolError(await c.callRaw('record_event', { investigationId: id, role: 'robot', text: 'x' })).code).toBe('invalid_input');
       expect(toolError(await c.callRaw('delegate_task', { investigationId: id, role: 'retrieval' })).text).toMatch(/instructions/);
       expect(toolError(await c.callRaw('list_investigations', { limit: 'ten' })).text).toMatch(/limit/);
       expect(toolError(await c.callRaw('close_investigation', { investigationId: id, outcome: 'done' })).text).toMatch(/outcome/);
