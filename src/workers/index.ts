@@ -1,0 +1,15 @@
+import { DEFAULT_RULES, type ComplianceRules } from './compliance-rules.js';
+import { createComplianceRole } from './compliance.js';
+import { createRetrievalRole } from './retrieval.js';
+import { RoleRegistry, type Role } from './role.js';
+
+/**
+ * The registry with the built-in roles (`retrieval`, `compliance`) and any custom
+ * roles, each behind the same Role interface.
+ */
+export function createRoleRegistry(opts: { rules?: ComplianceRules; custom?: readonly Role[] } = {}): RoleRegistry {
+  return new RoleRegistry([createRetrievalRole(), createComplianceRole(opts.rules ?? DEFAULT_RULES), ...(opts.custom ?? [])]);
+}
+
+export { RoleRegistry } from './role.js';
+export type { Role, RoleContext, Outcome, ReportDraft } from './role.js';
