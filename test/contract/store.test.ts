@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../../src/domain/errors.js';
 import { nullLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/store/adapters/memory.js';
@@ -21,6 +21,16 @@ const tempDb = () => {
 };
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+const kept: string[] = [];
+/** A temp file that outlives single tests (for beforeAll fixtures); removed after the file's tests. */
+const tempDbKept = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-store-'));
+  kept.push(dir);
+  return path.join(dir, 'longhaul.db');
+};
+afterAll(() => {
+  for (const d of kept.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 runStoreContract('memory', async () => createMemoryStore());
@@ -149,6 +159,62 @@ describe('sqlite store', () => {
     const none = await t.searchRecords({ query: 'offshore bank', namespacePrefix: 'investigations/inv_7x', topK: 10 });
     expect(none).toEqual([]);
     expect(await store.tenant('globex').searchRecords({ query: 'offshore bank', topK: 10 })).toEqual([]);
+  });
+});
+
+describe('sqlite search on broad queries (more matches than it ranks at once)', () => {
+  let store: StorePort;
+  let t: ReturnType<StorePort['tenant']>;
+  beforeAll(async () => {
+    store = openSqliteStore({ path: tempDbKept() });
+    const f = fixtures('acme');
+    t = store.tenant('acme');
+    const s = f.session();
+    await t.createSession(s);
+    // 4000 records share "ledger"; the 5 oldest also say "zeppelin"; 300 are under inv_B.
+    const writes = Array.from({ length: 4000 }, (_, i) => ({
+      op: 'create' as const,
+      record: f.record(i >= 3700 ? 'investigations/inv_B/facts' : 'investigations/inv_A/facts', i < 5 ? `ledger entry ${i} mentions the zeppelin` : `ledger entry ${i} is routine`, {
+        createdAt: T0 + i,
+      }),
+    }));
+    await t.commitExtraction({ sessionId: s.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('ranks the records with the selective word first, however old', async () => {
+    const res = await t.searchRecords({ query: 'ledger zeppelin', topK: 3 });
+    expect(res).toHaveLength(3);
+    expect(res.every((r) => r.record.text.includes('zeppelin'))).toBe(true);
+  });
+
+  it('fills up to topK from the common word, scored below the selective results', async () => {
+    const res = await t.searchRecords({ query: 'ledger zeppelin', topK: 10 });
+    expect(res).toHaveLength(10);
+    expect(res.slice(0, 5).every((r) => r.record.text.includes('zeppelin'))).toBe(true);
+    expect(res.slice(5).every((r) => !r.record.text.includes('zeppelin') && r.record.text.includes('ledger'))).toBe(true);
+    expect(new Set(res.map((r) => r.record.id)).size).toBe(10);
+    for (let i = 1; i < res.length; i++) expect(res[i - 1]!.score).toBeGreaterThanOrEqual(res[i]!.score);
+    expect(res.every((r) => r.score > 0)).toBe(true);
+  });
+
+  it('answers a query of only common words with topK matches', async () => {
+    const res = await t.searchRecords({ query: 'ledger entry', topK: 7 });
+    expect(res).toHaveLength(7);
+    expect(res.every((r) => r.record.text.includes('ledger'))).toBe(true);
+  });
+
+  it('keeps the namespace prefix on every path', async () => {
+    const inA = await t.searchRecords({ query: 'ledger zeppelin', namespacePrefix: 'investigations/inv_A', topK: 10 });
+    expect(inA).toHaveLength(10);
+    expect(inA.every((r) => r.record.namespace === 'investigations/inv_A/facts')).toBe(true);
+    expect(inA.slice(0, 5).every((r) => r.record.text.includes('zeppelin'))).toBe(true);
+    const inB = await t.searchRecords({ query: 'ledger entry', namespacePrefix: 'investigations/inv_B', topK: 10 });
+    expect(inB).toHaveLength(10);
+    expect(inB.every((r) => r.record.namespace === 'investigations/inv_B/facts')).toBe(true);
+    expect(await t.searchRecords({ query: 'zeppelin', namespacePrefix: 'investigations/inv_B', topK: 10 })).toEqual([]);
   });
 });
 

@@ -67,6 +67,24 @@ export function queryTerms(query: string): string[] {
   return [...out];
 }
 
+/** A memory search keeps at most this many distinct terms. */
+export const MAX_SEARCH_TERMS = 16;
+
+// English function words: they match nearly every record and rank nothing. A query made
+// only of them keeps them (so "to be or not to be" still searches).
+const STOPWORDS = new Set(
+  'a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it its me my no not of on or our she should so than that the their them then there these they this those to was we were what when where which who why will with would you your'.split(
+    ' ',
+  ),
+);
+
+/** The terms a memory search ranks by: `queryTerms` without stopwords (unless that leaves none), at most MAX_SEARCH_TERMS. */
+export function searchTerms(query: string): string[] {
+  const all = queryTerms(query);
+  const content = all.filter((t) => !STOPWORDS.has(t));
+  return (content.length > 0 ? content : all).slice(0, MAX_SEARCH_TERMS);
+}
+
 /** Tokens of a document or query for the in-process scorer: folded like FTS5 `unicode61 remove_diacritics`. */
 export function foldTokens(text: string): string[] {
   const folded = String(text).normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();

@@ -28,7 +28,7 @@ import {
   normalizePrefix,
   orNull,
   pageLimit,
-  queryTerms,
+  searchTerms,
   SESSION_STATUSES,
   STATS_OPEN_WAITS_LIMIT,
   TASK_STATUSES,
@@ -769,7 +769,7 @@ class MemoryTenantStore implements TenantStore {
   /** BM25 over the records in scope, scored like FTS5's bm25 (k1 = 1.2, b = 0.75). Tests only: it scans. */
   async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
     return this.atomic(() => {
-      const terms = [...new Set(queryTerms(q.query).flatMap(foldTokens))];
+      const terms = [...new Set(searchTerms(q.query).flatMap(foldTokens))];
       const topK = pageLimit(q.topK);
       if (terms.length === 0 || topK === 0) return [];
       const prefix = normalizePrefix(q.namespacePrefix);

@@ -28,6 +28,7 @@ import {
   leaseLostError,
   normalizePrefix,
   pageLimit,
+  searchTerms,
   SESSION_STATUSES,
   STATS_OPEN_WAITS_LIMIT,
   TASK_STATUSES,
@@ -39,7 +40,7 @@ import { KeyvSqlite } from './keyv-sqlite.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
-import { matchExpression, scopeOf } from './search.js';
+import { indexWords, matcher, scopeOf, termsOf } from './search.js';
 
 export interface SqliteStoreOptions {
   /** The database file; it and its directory are created on first run. */
@@ -221,6 +222,14 @@ class SqliteStore implements StorePort {
   }
 }
 
+/** At most this many search candidates are scored with bm25 per query (about 3 ms). */
+const RANK_BUDGET = 3000;
+/**
+ * How many of a broad query's common words rank its newest matches when its selective
+ * words found too few. Each costs bm25 a pass over a long posting list, so: one.
+ */
+const FILL_TERMS = 1;
+
 const EMPTY_CHECKPOINT = { throughSeq: 0, lastRunAt: null, lastError: null, dueAt: null };
 
 class SqliteTenantStore implements TenantStore {
@@ -338,14 +347,14 @@ class SqliteTenantStore implements TenantStore {
   private insertRecord(r: MemoryRecord): void {
     assertSameTenant(this.tenantId, r, `memory record ${r.id}`);
     const rid = this.db.run(C.records.insertSql, C.records.params(r)).lastInsertRowid;
-    this.db.run('INSERT INTO records_fts (rowid, text, scope) VALUES (?, ?, ?)', rid, r.text, scopeOf(this.tenantId, r.namespace, r.status));
+    this.db.run('INSERT INTO records_fts (rowid, terms, scope) VALUES (?, ?, ?)', rid, termsOf(this.tenantId, r.status, r.text), scopeOf(this.tenantId, r.namespace));
   }
 
   private updateRecord(r: MemoryRecord): void {
     const row = this.db.get<{ rid: number }>('SELECT rid FROM records WHERE tenant_id = ? AND id = ?', this.tenantId, r.id);
     if (!row) throw new NotFoundError('memory record', r.id);
     this.db.run(C.records.updateSql, C.records.params(r));
-    this.db.run('UPDATE records_fts SET text = ?, scope = ? WHERE rowid = ?', r.text, scopeOf(this.tenantId, r.namespace, r.status), row.rid);
+    this.db.run('UPDATE records_fts SET terms = ?, scope = ? WHERE rowid = ?', termsOf(this.tenantId, r.status, r.text), scopeOf(this.tenantId, r.namespace), row.rid);
   }
 
   // ---- investigations ----
@@ -718,25 +727,76 @@ class SqliteTenantStore implements TenantStore {
     });
   }
 
+  /**
+   * Ranked with FTS5 bm25; tenant, status and namespace prefix are part of the MATCH
+   * (see ./search.ts). bm25 costs a pass over every candidate plus, per query word, a pass
+   * over that word's posting list (for its idf). Both are kept bounded, so a search
+   * costs about the same at 100k records as at 1k:
+   *  - Usually the query's candidates number at most RANK_BUDGET: exact bm25 over all.
+   *  - A broad query (words in many records) ranks the candidates of its selective
+   *    words — rarest first, while their matches fit the budget — by bm25 on those
+   *    words; words too common to select drop out, as stopwords do.
+   *  - If that gives fewer than topK results, the rest come from bm25 of the least
+   *    common remaining word(s) (FILL_TERMS) over their newest RANK_BUDGET matches.
+   */
   async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
     return this.db.read(() => {
       const topK = pageLimit(q.topK);
-      const match = matchExpression({ tenantId: this.tenantId, query: q.query, namespacePrefix: normalizePrefix(q.namespacePrefix), includeSuperseded: q.includeSuperseded === true });
-      if (match === null || topK === 0) return [];
-      // Rank inside FTS5 and cut to topK there; only topK rows are joined back. The
-      // tenant check on the join is defence in depth: scope tokens already hold it.
-      const rows = this.db.all(
-        `SELECT r.*, m.score AS score FROM (
-           SELECT rowid, -bm25(records_fts, 1.0, 0.0) AS score FROM records_fts WHERE records_fts MATCH ? ORDER BY bm25(records_fts, 1.0, 0.0) LIMIT ?
-         ) m JOIN records r ON r.rid = m.rowid
-         WHERE r.tenant_id = ?
-         ORDER BY m.score DESC, r.id`,
-        match,
-        topK,
-        this.tenantId,
-      );
-      return rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score as number, Number.MIN_VALUE) }));
+      const terms = indexWords(searchTerms(q.query));
+      if (terms.length === 0 || topK === 0) return [];
+      const expr = matcher({ tenantId: this.tenantId, namespacePrefix: normalizePrefix(q.namespacePrefix), includeSuperseded: q.includeSuperseded === true });
+      const full = expr(terms);
+      if (this.nthNewest(full, RANK_BUDGET) === undefined) return this.rank(full, topK, 0);
+
+      const counted = terms
+        .map((t) => ({ t, n: this.db.get<{ n: number }>('SELECT count(*) AS n FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT ?)', expr([t]), RANK_BUDGET + 1)!.n }))
+        .sort((x, y) => x.n - y.n);
+      const selective: string[] = [];
+      let budget = RANK_BUDGET;
+      for (const { t, n } of counted) {
+        if (n > budget) break;
+        selective.push(t);
+        budget -= n;
+      }
+      const out = selective.length > 0 ? this.rank(expr(selective), topK, 0) : [];
+      if (out.length < topK) {
+        const broad = expr(counted.slice(selective.length, selective.length + FILL_TERMS).map((c) => c.t));
+        const floor = this.nthNewest(broad, RANK_BUDGET) ?? 0;
+        const seen = new Set(out.map((r) => r.record.id));
+        let cap = out.length > 0 ? out[out.length - 1]!.score : Number.POSITIVE_INFINITY;
+        for (const r of this.rank(broad, topK + out.length, floor + 1)) {
+          if (out.length >= topK) break;
+          if (seen.has(r.record.id)) continue;
+          // Listed after the selective results, so scored no higher than them.
+          cap = Math.min(cap, r.score);
+          out.push({ record: r.record, score: cap });
+        }
+      }
+      return out;
     });
+  }
+
+  /** The rowid of the (n+1)-th newest match, or undefined when there are at most n. */
+  private nthNewest(match: string, n: number): number | undefined {
+    return this.db.get<{ rowid: number }>('SELECT rowid FROM records_fts WHERE records_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?', match, n)?.rowid;
+  }
+
+  /** bm25 top-`limit` of a MATCH expression (optionally over rowids >= minRowid), joined back to records. */
+  private rank(match: string, limit: number, minRowid: number): ScoredRecord[] {
+    // Rank and cut inside FTS5; only `limit` rows are joined back (CROSS JOIN keeps that
+    // order). The tenant check is defence in depth: the index terms already hold it.
+    const rows = this.db.all(
+      `SELECT r.*, m.score AS score FROM (
+         SELECT rowid, -bm25(records_fts, 1.0, 0.0) AS score FROM records_fts
+         WHERE records_fts MATCH @match AND rowid >= @minRowid
+         ORDER BY bm25(records_fts, 1.0, 0.0) LIMIT @limit
+       ) m CROSS JOIN records r ON r.rid = m.rowid
+       WHERE r.tenant_id = @tenantId
+       ORDER BY m.score DESC, r.id`,
+      { match, limit, minRowid, tenantId: this.tenantId },
+    );
+    // FTS5 clamps the idf of words in most documents to ~1e-6: keep scores positive.
+    return rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score as number, Number.MIN_VALUE) }));
   }
 
   async findRecordByTextKey(namespace: string, textKey: string) {

@@ -178,10 +178,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_text_key ON records (tenant_id, namespace, text_key) WHERE status = 'active';
       CREATE INDEX records_topic_key ON records (tenant_id, namespace, topic_key, created_at DESC) WHERE status = 'active' AND topic_key IS NOT NULL;
 
-      -- Full-text index of records. \`scope\` holds one opaque token per namespace level
-      -- of the record (tenant, tenant|a, tenant|a/b, ...), prefixed by its status, so a
-      -- tenant + namespace-prefix + status filter is one term of the MATCH expression.
-      CREATE VIRTUAL TABLE records_fts USING fts5(text, scope, tokenize = 'porter unicode61 remove_diacritics 2');
+      -- Full-text index of records, rowid = records.rid. Words are stored prefixed by a
+      -- (tenant, status) key and namespaces as hashed level tokens: see ./search.ts.
+      CREATE VIRTUAL TABLE records_fts USING fts5(terms, scope, tokenize = 'unicode61 remove_diacritics 0');
 
       CREATE TABLE reports (
         tenant_id TEXT NOT NULL,

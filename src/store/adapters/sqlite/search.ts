@@ -1,38 +1,56 @@
 /**
- * How records_fts is scoped. Each record's `scope` column holds one token per
- * namespace level — tenant, tenant|a, tenant|a/b, … — each a short hash prefixed by
- * the record's status (`a` active, `x` superseded). A search for tenant T under
- * prefix P is then one more term in the MATCH expression (`scope:a<hash(T|P)>`), so
- * FTS5 intersects the posting lists and ranks only what is in scope; nothing is
- * matched tenant-wide and filtered afterwards. Hashing makes a level one token
- * whatever characters the namespace has, and is segment-wise by construction:
- * `inv_A` and `inv_AB` hash apart.
+ * How records_fts keeps tenants, statuses and namespaces apart inside one FTS5 index.
+ *
+ * - `terms`: the record's words (folded like the query: lower-case, accents off), each
+ *   prefixed with a fixed-length key of (tenant, status): `a3f09c21d4e` + `bank`. So a
+ *   word of one tenant is a different index term from the same word of another, and a
+ *   tenant-wide search of active records needs no filter term at all: its words are
+ *   already the tenant's active words. (A filter term would cost bm25 a pass over its
+ *   whole posting list on every query, just to compute an idf nobody uses.) Document
+ *   frequencies are per tenant, too, so one tenant's data never shifts another's ranking.
+ * - `scope`: one token per namespace level of the record (`a`, `a/b`, `a/b/c`), hashed
+ *   with the tenant. A namespace-prefix search adds `scope:<token>` to the MATCH, so
+ *   FTS5 intersects posting lists instead of matching tenant-wide and filtering after.
+ *   Hashing makes each level one token whatever its characters, and is segment-wise by
+ *   construction: `inv_A` and `inv_AB` hash apart.
+ *
+ * User text never reaches FTS5 as syntax: only letter/digit runs survive (searchTerms),
+ * each becomes a quoted phrase.
  */
 import { createHash } from 'node:crypto';
 import type { RecordStatus } from '../../../domain/record.js';
-import { queryTerms } from '../common.js';
+import { foldTokens } from '../common.js';
 
-// The trailing digit keeps the porter stemmer away from the hash (it only strips
-// letter suffixes), so a stored token and a query token always match exactly.
-const levelToken = (status: RecordStatus, tenantId: string, prefix: string) =>
-  `${status === 'active' ? 'a' : 'x'}${createHash('sha1').update(prefix === '' ? tenantId : `${tenantId}|${prefix}`).digest('hex').slice(0, 16)}0`;
+const hex = (s: string, n: number) => createHash('sha1').update(s).digest('hex').slice(0, n);
 
-/** The scope column of a record. */
-export function scopeOf(tenantId: string, namespace: string, status: RecordStatus): string {
-  const segments = namespace.split('/');
-  const tokens = [levelToken(status, tenantId, '')];
-  for (let i = 1; i <= segments.length; i++) tokens.push(levelToken(status, tenantId, segments.slice(0, i).join('/')));
-  return tokens.join(' ');
+/** 11 characters: status letter + 10 hex of the tenant. Fixed length, so prefix + word never collides. */
+const termKey = (tenantId: string, status: RecordStatus) => (status === 'active' ? 'a' : 'x') + hex(tenantId, 10);
+
+const levelToken = (tenantId: string, prefix: string) => 'n' + hex(`${tenantId}|${prefix}`, 16);
+
+/** The `terms` column of a record. */
+export function termsOf(tenantId: string, status: RecordStatus, text: string): string {
+  const key = termKey(tenantId, status);
+  return foldTokens(text)
+    .map((w) => key + w)
+    .join(' ');
 }
 
+/** The `scope` column of a record. */
+export function scopeOf(tenantId: string, namespace: string): string {
+  const segments = namespace.split('/');
+  return segments.map((_, i) => levelToken(tenantId, segments.slice(0, i + 1).join('/'))).join(' ');
+}
+
+/** The words of a query as the index holds them (folded, de-duplicated). */
+export const indexWords = (terms: readonly string[]): string[] => [...new Set(terms.flatMap(foldTokens))];
+
 /**
- * The MATCH expression for a search, or null when the query has no words. User text
- * never reaches FTS5 as syntax: only letter/digit runs survive, each one quoted.
+ * MATCH expressions for one search: any of the given words of this tenant (active, or
+ * any status), under the namespace prefix when there is one.
  */
-export function matchExpression(q: { tenantId: string; query: string; namespacePrefix: string; includeSuperseded: boolean }): string | null {
-  const terms = queryTerms(q.query);
-  if (terms.length === 0) return null;
-  const active = `scope:${levelToken('active', q.tenantId, q.namespacePrefix)}`;
-  const scope = q.includeSuperseded ? `(${active} OR scope:${levelToken('superseded', q.tenantId, q.namespacePrefix)})` : active;
-  return `${scope} AND text:(${terms.map((t) => `"${t}"`).join(' OR ')})`;
+export function matcher(q: { tenantId: string; namespacePrefix: string; includeSuperseded: boolean }): (words: readonly string[]) => string {
+  const keys = q.includeSuperseded ? [termKey(q.tenantId, 'active'), termKey(q.tenantId, 'superseded')] : [termKey(q.tenantId, 'active')];
+  const scope = q.namespacePrefix === '' ? '' : `scope:${levelToken(q.tenantId, q.namespacePrefix)} AND `;
+  return (words) => `${scope}terms:(${words.flatMap((w) => keys.map((k) => `"${k}${w}"`)).join(' OR ')})`;
 }
