@@ -6,6 +6,7 @@ import type { Caller } from '../runtime/deps.js';
 import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } from './context.js';
 import { attachLogging, type LogForwarding } from './logging.js';
 import { registerResources } from './resource.js';
+import { attachSampling } from './sampling-model.js';
 import { resources } from './resources/index.js';
 import { attachSubscriptions } from './subscriptions.js';
 import { ERROR_META_KEY, registerTools } from './tool.js';
@@ -77,6 +78,8 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   codeProtocolToolErrors(server);
   const stopSubscriptions = attachSubscriptions(server, ctx);
   const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
+  // LONGHAUL_MODEL=sampling: offer this client's model to background extraction (issue 3).
+  attachSampling(server, app.deps.models, tenantsServed);
 
   const previousInitialized = server.server.oninitialized;
   server.server.oninitialized = () => {

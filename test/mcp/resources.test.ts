@@ -22,13 +22,14 @@ describe('MCP resources', () => {
     await t.close();
   });
 
-  it('lists the four templates', async () => {
+  it('lists the templates', async () => {
     const r = await c.client.listResourceTemplates();
     expect(r.resourceTemplates.map((x) => x.uriTemplate)).toEqual([
       'longhaul://investigations/{investigationId}',
       'longhaul://investigations/{investigationId}/timeline',
       'longhaul://sessions/{sessionId}',
       'longhaul://sessions/{sessionId}/events',
+      'longhaul://memory/{+namespace}',
     ]);
     expect(r.resourceTemplates.every((x) => x.mimeType === 'application/json')).toBe(true);
   });

@@ -39,7 +39,9 @@ describe('MCP surface', () => {
       'get_investigation',
       'list_investigations',
       'record_event',
+      'search_memory',
       'close_investigation',
+      'forget_memory',
     ]);
     for (const tool of tools) {
       expect(tool.outputSchema, tool.name).toBeDefined();
@@ -54,6 +56,8 @@ describe('MCP surface', () => {
     expect(byName.list_investigations).toMatchObject({ readOnlyHint: true });
     expect(byName.resume_investigation).toMatchObject({ readOnlyHint: false });
     expect(byName.close_investigation).toMatchObject({ destructiveHint: true });
+    expect(byName.search_memory).toMatchObject({ readOnlyHint: true });
+    expect(byName.forget_memory).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.submit_signal).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
     await expect(JSON.stringify(tools, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/tools-list.json');
   });

@@ -9,10 +9,17 @@ import { COMPLETE_RECENT, LIST_RECENT } from './limits.js';
 
 const ROOTS = ['investigations/', 'sessions/', 'actors/'];
 
-/** The caller's main namespaces: their own preferences and facts, then their tenant's recent investigations' facts. */
+/**
+ * The caller's main namespaces — their own preferences and facts, then their tenant's
+ * recent investigations' facts — keeping only those that hold records (one bounded
+ * count each), so an empty memory lists nothing.
+ */
 async function knownNamespaces(caller: Caller, app: App, limit: number): Promise<string[]> {
   const page = await app.runtime.investigations.list(caller, { limit });
-  return [namespaces.actorPreferences(caller.actorId), namespaces.actorFacts(caller.actorId), ...page.investigations.map((i) => namespaces.investigationFacts(i.investigationId))];
+  const candidates = [namespaces.actorPreferences(caller.actorId), namespaces.actorFacts(caller.actorId), ...page.investigations.map((i) => namespaces.investigationFacts(i.investigationId))];
+  const t = app.store.tenant(caller.tenantId);
+  const totals = await Promise.all(candidates.map((ns) => t.listRecords({ namespacePrefix: ns, limit: 0 }).then((p) => p.total)));
+  return candidates.filter((_, i) => totals[i]! > 0);
 }
 
 const int = (v: string | null, what: string): number | undefined => {

@@ -1,10 +1,12 @@
 import type { AnyToolDefinition } from '../tool.js';
 import { closeInvestigation } from './close-investigation.js';
 import { delegateTask } from './delegate-task.js';
+import { forgetMemory } from './forget-memory.js';
 import { getInvestigation } from './get-investigation.js';
 import { listInvestigations } from './list-investigations.js';
 import { recordEvent } from './record-event.js';
 import { resumeInvestigation } from './resume-investigation.js';
+import { searchMemory } from './search-memory.js';
 import { startInvestigation } from './start-investigation.js';
 import { submitSignal } from './submit-signal.js';
 
@@ -17,5 +19,7 @@ export const tools: readonly AnyToolDefinition[] = [
   getInvestigation,
   listInvestigations,
   recordEvent,
+  searchMemory,
   closeInvestigation,
+  forgetMemory,
 ];
