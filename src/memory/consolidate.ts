@@ -9,7 +9,7 @@ export const NEAR_DUPLICATE = 0.9;
 /** Search results checked for a near duplicate: the best few are enough (bm25 ranks them first). */
 const NEAR_TOP_K = 5;
 /** Query words used to find near duplicates: the longest (usually the rarest) few. */
-const NEAR_QUERY_WORDS = 8;
+const NEAR_QUERY_WORDS = 4;
 
 export type Outcome = 'created' | 'merged' | 'superseded' | 'unchanged';
 
@@ -30,6 +30,8 @@ export class Consolidator {
   /** Namespaces that changed (for change notifications). */
   readonly namespaces = new Set<string>();
   private readonly created = new Map<string, MemoryRecord>();
+  /** Word sets of records created in this batch (near-duplicate checks compare against each). */
+  private readonly createdWords = new Map<string, Set<string>>();
   private readonly byText = new Map<string, MemoryRecord>();
   private readonly byTopic = new Map<string, MemoryRecord>();
   /** Existing records superseded in this batch: no longer candidates for duplicates. */
@@ -130,7 +132,10 @@ export class Consolidator {
     const mine = new Set(words(text));
     if (mine.size === 0) return null;
     for (const r of this.created.values()) {
-      if (r.namespace === namespace && r.status === 'active' && jaccard(mine, new Set(words(r.text))) >= NEAR_DUPLICATE) return r;
+      if (r.namespace !== namespace || r.status !== 'active') continue;
+      let theirs = this.createdWords.get(r.id);
+      if (!theirs) this.createdWords.set(r.id, (theirs = new Set(words(r.text))));
+      if (jaccard(mine, theirs) >= NEAR_DUPLICATE) return r;
     }
     const query = [...mine].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, NEAR_QUERY_WORDS).join(' ');
     const hits = await this.t.searchRecords({ query, namespacePrefix: namespace, topK: NEAR_TOP_K });
