@@ -125,6 +125,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
           expect((await b.getSession(B.session.id))?.status).not.toBe('terminated');
         });
 
+        it("A's searches rank only A's records, even with the same words", async () => {
+          const s = f.session();
+          await a.createSession(s);
+          const mine = f.record(B.record.namespace, 'Quarterly revenue fell sharply');
+          await a.commitExtraction({ sessionId: s.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes: [{ op: 'create', record: mine }] });
+          expect((await a.searchRecords({ query: 'quarterly revenue fell', topK: 10 })).map((r) => r.record.id)).toEqual([mine.id]);
+          expect((await a.searchRecords({ query: 'quarterly revenue fell', namespacePrefix: 'investigations', topK: 10, includeSuperseded: true })).map((r) => r.record.id)).toEqual([mine.id]);
+          expect((await b.searchRecords({ query: 'quarterly revenue fell', topK: 10 })).map((r) => r.record.id)).toEqual([B.record.id]);
+          expect((await a.listRecords({ namespacePrefix: B.record.namespace, limit: 10 })).items.map((r) => r.id)).toEqual([mine.id]);
+        });
+
         it('a signal to A never resolves B waits', async () => {
           const { inv } = await openInvestigation(a, f);
           const r = await a.deliverSignal({ signal: f.signal(inv.id), events: [] });

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { Keyv } from 'keyv';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StorageUnavailableError } from '../../src/domain/errors.js';
+import { ConflictError, StorageUnavailableError } from '../../src/domain/errors.js';
+import { mapSqliteError } from '../../src/store/adapters/sqlite/db.js';
 import { nullLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/store/adapters/memory.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
@@ -123,6 +125,30 @@ describe('sqlite store', () => {
     expect(() => openSqliteStore({ path: bad })).toThrow(StorageUnavailableError);
   });
 
+  it('reports a write lock held too long as storage unavailable, not as not-found', async () => {
+    await store.close();
+    store = openSqliteStore({ path: file, busyTimeoutMs: 50 });
+    const t = store.tenant('acme');
+    const { inv } = await openInvestigation(t, fixtures('acme'));
+    const holder = new Database(file);
+    try {
+      holder.prepare('BEGIN IMMEDIATE').run();
+      await expect(t.touchInvestigation(inv.id, T0 + 1)).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(store.kv.set('t:acme:k', 1)).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect((await t.getInvestigation(inv.id))?.version).toBe(1); // WAL readers are not blocked
+    } finally {
+      holder.prepare('ROLLBACK').run();
+      holder.close();
+    }
+    await t.touchInvestigation(inv.id, T0 + 1);
+    expect((await t.getInvestigation(inv.id))?.version).toBe(2);
+  });
+
+  it('exposes kv as a keyv instance that throws on errors', () => {
+    expect(store.kv).toBeInstanceOf(Keyv);
+    expect((store.kv as Keyv).throwOnErrors).toBe(true);
+  });
+
   it('shares the file between two connections without double claims', async () => {
     const f = fixtures('acme');
     const t = store.tenant('acme');
@@ -215,6 +241,19 @@ describe('sqlite search on broad queries (more matches than it ranks at once)', 
     expect(inB).toHaveLength(10);
     expect(inB.every((r) => r.record.namespace === 'investigations/inv_B/facts')).toBe(true);
     expect(await t.searchRecords({ query: 'zeppelin', namespacePrefix: 'investigations/inv_B', topK: 10 })).toEqual([]);
+  });
+});
+
+describe('mapSqliteError', () => {
+  it('maps the codes that mean the file is unreachable to StorageUnavailableError', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY_DBMOVED', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_LOCKED']) {
+      expect(mapSqliteError(new Database.SqliteError('boom', code), '/x.db'), code).toBeInstanceOf(StorageUnavailableError);
+    }
+  });
+  it('maps a uniqueness violation to ConflictError and leaves other errors alone', () => {
+    expect(mapSqliteError(new Database.SqliteError('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_UNIQUE'), '/x.db')).toBeInstanceOf(ConflictError);
+    const other = new Database.SqliteError('no such column', 'SQLITE_ERROR');
+    expect(mapSqliteError(other, '/x.db')).toBe(other);
   });
 });
 

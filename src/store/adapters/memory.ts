@@ -556,6 +556,7 @@ class MemoryTenantStore implements TenantStore {
 
   async createTask(input: { task: Task; wait: Wait | null; events: NewEvent[] }) {
     return this.atomic((tx) => {
+      assertSameTenant(this.tenantId, input.task, `task ${input.task.id}`);
       const inv = this.mustInvestigation(input.task.investigationId);
       if (inv.status === 'closed') throw closedInvestigationError();
       const r = this.insertTask(tx, input.task, input.wait);

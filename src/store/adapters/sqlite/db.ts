@@ -56,15 +56,17 @@ export class Db {
   }
 
   /** Opens (creating the file and its directory) with the adapter's pragmas. */
-  static open(file: string): Db {
+  static open(file: string, busyTimeoutMs = 5000): Db {
     const location = path.resolve(file);
     try {
       fs.mkdirSync(path.dirname(location), { recursive: true });
       const raw = new Database(location);
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = NORMAL');
-      raw.pragma('busy_timeout = 5000');
+      raw.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
       raw.pragma('foreign_keys = OFF');
+      // Lets the planner gather the statistics it needs on a long-lived connection.
+      raw.pragma('optimize = 0x10002');
       raw.function('lh_icontains', { deterministic: true }, (hay: unknown, needle: unknown) =>
         typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0,
       );
@@ -113,6 +115,12 @@ export class Db {
   }
 
   close(): void {
-    if (this.raw.open) this.raw.close();
+    if (!this.raw.open) return;
+    try {
+      this.raw.pragma('optimize');
+    } catch {
+      // Best effort: statistics only; closing matters more.
+    }
+    this.raw.close();
   }
 }

@@ -48,6 +48,8 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** Judges kv expiry and stamps migrations. Default: the system clock. */
   clock?: Clock;
+  /** How long a write waits for another process's lock before StorageUnavailableError. Default 5000. */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(opts: SqliteStoreOptions): StorePort {
   const logger = opts.logger ?? nullLogger;
   const clock = opts.clock ?? systemClock;
-  const db = Db.open(opts.path);
+  const db = Db.open(opts.path, opts.busyTimeoutMs);
   try {
     const applied = migrate(db.raw, clock.now());
     if (applied.length > 0) logger.info('store schema migrated', { store: db.location, versions: applied });

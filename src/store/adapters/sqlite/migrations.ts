@@ -62,7 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (tenant_id, id)
       ) WITHOUT ROWID;
       CREATE INDEX sessions_due ON sessions (due_at, tenant_id, id) WHERE status <> 'terminated';
-      CREATE INDEX sessions_investigation ON sessions (tenant_id, investigation_id, started_at DESC);
+      CREATE INDEX sessions_investigation ON sessions (tenant_id, investigation_id, started_at DESC, id DESC);
       CREATE INDEX sessions_newest ON sessions (tenant_id, started_at DESC, id DESC);
 
       CREATE TABLE tasks (
@@ -89,7 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX tasks_runnable ON tasks (run_at, tenant_id, id) WHERE status = 'pending';
       CREATE INDEX tasks_lease ON tasks (lease_until, tenant_id, id) WHERE status = 'running';
-      CREATE INDEX tasks_investigation ON tasks (tenant_id, investigation_id, created_at);
+      CREATE INDEX tasks_investigation ON tasks (tenant_id, investigation_id, created_at, id);
 
       CREATE TABLE waits (
         tenant_id TEXT NOT NULL,
@@ -106,6 +106,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX waits_due ON waits (deadline, tenant_id, id) WHERE status = 'open';
       CREATE INDEX waits_investigation ON waits (tenant_id, investigation_id, signal, status);
+      CREATE INDEX waits_listing ON waits (tenant_id, investigation_id, created_at, id);
       CREATE INDEX waits_task ON waits (tenant_id, task_id);
 
       CREATE TABLE signals (
@@ -119,7 +120,8 @@ export const MIGRATIONS: readonly Migration[] = [
         actor_id TEXT NOT NULL,
         PRIMARY KEY (tenant_id, id)
       ) WITHOUT ROWID;
-      CREATE INDEX signals_investigation ON signals (tenant_id, investigation_id, name, received_at);
+      CREATE INDEX signals_investigation ON signals (tenant_id, investigation_id, name, received_at, id);
+      CREATE INDEX signals_listing ON signals (tenant_id, investigation_id, received_at, id);
       CREATE UNIQUE INDEX signals_idempotency ON signals (tenant_id, investigation_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
       -- seq is global and strictly increasing: it orders a session and a timeline.
@@ -173,7 +175,7 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       );
       CREATE UNIQUE INDEX records_id ON records (tenant_id, id);
-      CREATE INDEX records_namespace ON records (tenant_id, namespace, created_at DESC);
+      CREATE INDEX records_namespace ON records (tenant_id, namespace, created_at DESC, id DESC);
       CREATE INDEX records_newest ON records (tenant_id, created_at DESC, id DESC);
       CREATE INDEX records_text_key ON records (tenant_id, namespace, text_key) WHERE status = 'active';
       CREATE INDEX records_topic_key ON records (tenant_id, namespace, topic_key, created_at DESC) WHERE status = 'active' AND topic_key IS NOT NULL;
@@ -193,7 +195,7 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at INTEGER NOT NULL,
         PRIMARY KEY (tenant_id, id)
       ) WITHOUT ROWID;
-      CREATE INDEX reports_investigation ON reports (tenant_id, investigation_id, created_at DESC);
+      CREATE INDEX reports_investigation ON reports (tenant_id, investigation_id, created_at DESC, id DESC);
 
       CREATE TABLE inbox (
         tenant_id TEXT NOT NULL,
