@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createIdGenerator, type IdGenerator } from './domain/ids.js';
@@ -6,15 +7,24 @@ import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { ChangeFeed } from './runtime/change-feed.js';
 import type { Caller, RuntimeDeps } from './runtime/deps.js';
 import { createModelRegistry, type ModelRegistry } from './runtime/model.js';
+import { Reports } from './runtime/reports.js';
 import { Runtime } from './runtime/runtime.js';
-import { deadlineSweep, timeOutAtOnce, type DeadlinePolicy } from './scheduler/deadline-sweep.js';
+import { WorkerRuntime, type WorkerSettings } from './runtime/worker-runtime.js';
+import { deadlineSweep, type DeadlinePolicy } from './scheduler/deadline-sweep.js';
 import { extractionJob } from './scheduler/extraction-job.js';
 import type { Job } from './scheduler/job.js';
 import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
 import { retentionJob } from './scheduler/retention-job.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { workerJob } from './scheduler/worker-job.js';
+import { createSqliteSourceIndex } from './store/adapters/source-index-sqlite.js';
 import { openStore } from './store/open-store.js';
 import type { StorePort } from './store/port.js';
+import { lazySourceIndex, type SourceIndex } from './store/source-index.js';
+import { loadRules } from './workers/compliance-rules.js';
+import { createRoleRegistry } from './workers/index.js';
+import type { RoleRegistry } from './workers/role.js';
+import { SourceLibrary } from './workers/sources/library.js';
 
 export interface App {
   readonly config: Readonly<Config>;
@@ -24,6 +34,10 @@ export interface App {
   readonly feed: ChangeFeed;
   readonly runtime: Runtime;
   readonly scheduler: Scheduler;
+  /** Runs worker tasks (retrieval, compliance, custom roles) in the background. */
+  readonly workers: WorkerRuntime;
+  /** Filed reports and the inbox (the report and inbox resources). */
+  readonly reports: Reports;
   readonly deps: RuntimeDeps;
   /** The stdio identity from config (HTTP callers come from credentials). */
   readonly localCaller: Caller;
@@ -42,6 +56,12 @@ export interface AppOverrides {
   deadlinePolicy?: DeadlinePolicy;
   /** The model registry (tests inject a stub model); default from config.model. */
   models?: ModelRegistry;
+  /** Worker roles; default the built-ins with the rules from config.rulesFile. */
+  roles?: RoleRegistry;
+  /** The document-source index; default SQLite beside the store (`sources.db`), in memory for the memory store. */
+  sourceIndex?: SourceIndex;
+  /** Worker tuning beyond config (backoff, heartbeat), for tests and the demo. */
+  workerSettings?: Partial<WorkerSettings>;
 }
 
 /**
@@ -69,15 +89,24 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     models: o.models ?? createModelRegistry(config.model, { logger }),
   };
   const runtime = new Runtime(deps);
+  const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
+  // Workers: a bad rules file stops start-up here, with an error naming the file and field.
+  const roles = o.roles ?? createRoleRegistry({ rules: loadRules(config.rulesFile) });
+  const sourceIndexPath = config.store.kind === 'memory' ? ':memory:' : join(config.store.kind === 'sqlite' ? dirname(config.store.path) : config.dataDir, 'sources.db');
+  const sourceIndex = o.sourceIndex ?? lazySourceIndex(sourceIndexPath, () => createSqliteSourceIndex(sourceIndexPath));
+  const sources = new SourceLibrary(sourceIndex, config.sources, { clock, logger: logger.child({ component: 'sources' }) });
+  const reports = new Reports(deps, runtime.investigations);
+  const workers = new WorkerRuntime(deps, runtime.sessions, roles, sources, { ...config.workers, ...o.workerSettings }, owner);
   const jobs: Job[] = [
     lifecycleSweep(deps, config.sweepIntervalMs),
-    deadlineSweep(deps, config.sweepIntervalMs, o.deadlinePolicy ?? timeOutAtOnce),
+    // Roles that escalate (compliance) are woken at their deadline instead of timed out.
+    deadlineSweep(deps, config.sweepIntervalMs, o.deadlinePolicy ?? roles.deadlinePolicy),
+    workerJob(workers, config.sweepIntervalMs),
     // Memory: extract, then expire (retention only deletes events extraction has passed).
     extractionJob(deps, runtime.memory, config.extractionIntervalMs),
     retentionJob(deps, config.extractionIntervalMs),
     ...(o.jobs?.(deps) ?? []),
   ];
-  const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
   const scheduler = new Scheduler(jobs, { store, clock, logger: logger.child({ component: 'scheduler' }), owner });
   let closed = false;
   return {
@@ -88,13 +117,20 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     feed,
     runtime,
     scheduler,
+    workers,
+    reports,
     deps,
     localCaller: { tenantId: config.tenant, actorId: config.actor },
-    start: () => scheduler.start(),
+    async start() {
+      workers.start();
+      await scheduler.start();
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await workers.stop();
       await scheduler.stop();
+      await sourceIndex.close();
       await store.close();
     },
   };

@@ -81,10 +81,11 @@ describe('scheduler sweeps (fake clock)', () => {
 
   describe('deadline sweep', () => {
     it('times out a task whose wait passed its deadline and records it on the investigation', async () => {
+      // A role that does not escalate (compliance escalates: see test/runtime/worker-runtime.test.ts).
       const r = await app.runtime.investigations.start(caller, {
         subject: 'TechCorp',
         objective: 'Check it',
-        tasks: [{ role: 'compliance', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: 'PT72H' } }],
+        tasks: [{ role: 'kyc-review', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: 'PT72H' } }],
       });
       const investigationId = r.investigation.investigationId;
       clock.advance(72 * 3_600_000 - 1);

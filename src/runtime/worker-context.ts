@@ -1,0 +1,143 @@
+import type { MemoryEvent, NewEvent } from '../domain/event.js';
+import type { Investigation } from '../domain/investigation.js';
+import { namespaces } from '../domain/namespace.js';
+import type { MemoryRecord } from '../domain/record.js';
+import type { Session } from '../domain/session.js';
+import type { Signal, Task, Wait } from '../domain/task.js';
+import type { TenantStore } from '../store/port.js';
+import type { RoleMemory } from '../workers/role.js';
+import type { RuntimeDeps } from './deps.js';
+import { makeEvent } from './event-factory.js';
+
+/** Bounds on what a woken worker reads back from memory: context, not a replay. */
+export const REHYDRATE_LIMITS = { facts: 20, events: 50, findings: 20, summaries: 5, searchTopK: 20 } as const;
+
+export interface Rehydrated {
+  summaries: MemoryRecord[];
+  facts: MemoryRecord[];
+  openWaits: Wait[];
+  recentEvents: MemoryEvent[];
+  findings: MemoryEvent[];
+  /** This task's waits, any status. */
+  taskWaits: Wait[];
+  /** Signals under the names this task waits or waited for, oldest first. */
+  signals: Signal[];
+}
+
+/**
+ * Reads back what a worker needs to continue an investigation in a new session:
+ * summaries of earlier sessions, the investigation's facts (the most relevant to the
+ * task first, then the newest), its open waits, its latest events and findings, and
+ * the signals delivered for this task. Every read is bounded.
+ */
+export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, currentSessionId: string | null): Promise<Rehydrated> {
+  const L = REHYDRATE_LIMITS;
+  const factsNs = namespaces.investigationFacts(inv.id);
+  const [waits, newestFacts, relevant, events, findings, sessions] = await Promise.all([
+    t.listWaits(inv.id),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts }),
+    t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
+    t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events }),
+    t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings }),
+    t.listSessions({ investigationId: inv.id, limit: L.summaries * 2 }),
+  ]);
+  const facts = dedupe([...relevant.map((r) => r.record), ...newestFacts.items]).slice(0, L.facts);
+  const summaries: MemoryRecord[] = [];
+  for (const s of sessions) {
+    if (s.id === currentSessionId || summaries.length >= L.summaries) continue;
+    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1 });
+    if (page.items[0]) summaries.push(page.items[0]);
+  }
+  const taskWaits = waits.filter((w) => w.taskId === task.id);
+  const names = new Set<string>([...taskWaits.map((w) => w.signal), ...(task.waitFor ? [task.waitFor.signal] : [])]);
+  const signals: Signal[] = [];
+  for (const name of names) signals.push(...(await t.listSignals(inv.id, name)));
+  signals.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  return {
+    summaries,
+    facts,
+    openWaits: waits.filter((w) => w.status === 'open'),
+    recentEvents: events.items.reverse(),
+    findings: findings.items.reverse(),
+    taskWaits,
+    signals,
+  };
+}
+
+function dedupe(records: MemoryRecord[]): MemoryRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.id) && !!seen.add(r.id));
+}
+
+/**
+ * The role's view of memory: the rehydrated context, search, and an event buffer
+ * (`record`) that the runtime writes with the outcome — or right after an intake.
+ */
+export function roleMemory(
+  d: Pick<RuntimeDeps, 'clock' | 'ids' | 'settings'>,
+  t: TenantStore,
+  ctx: { session: Session; investigationId: string },
+  r: Rehydrated,
+  buffer: NewEvent[],
+): RoleMemory {
+  return {
+    summaries: r.summaries,
+    facts: r.facts,
+    openWaits: r.openWaits,
+    recentEvents: r.recentEvents,
+    findings: r.findings,
+    async search(query, opts = {}) {
+      const prefix = opts.namespacePrefix ?? `investigations/${ctx.investigationId}`;
+      return t.searchRecords({ query, namespacePrefix: prefix === '' ? undefined : prefix, topK: Math.min(Math.max(opts.topK ?? 5, 1), 20) });
+    },
+    record(e) {
+      buffer.push(
+        makeEvent(d, {
+          tenantId: ctx.session.tenantId,
+          actorId: ctx.session.actorId,
+          sessionId: ctx.session.id,
+          investigationId: ctx.investigationId,
+          role: 'agent',
+          kind: e.kind,
+          text: e.text,
+          data: e.data,
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The event that opens a worker session: why it woke and what it remembered — the
+ * rehydrated fact ids and texts — so "does the woken worker know Day 0?" can be read
+ * off its own session.
+ */
+export function openingEvent(d: Pick<RuntimeDeps, 'clock' | 'ids' | 'settings'>, s: Session, task: Task, r: Rehydrated, what: 'run' | 'intake'): NewEvent {
+  const clip = (x: string) => (x.length > 200 ? x.slice(0, 199) + '…' : x);
+  return makeEvent(d, {
+    tenantId: s.tenantId,
+    actorId: s.actorId,
+    sessionId: s.id,
+    investigationId: task.investigationId,
+    role: 'system',
+    kind: 'status',
+    text:
+      what === 'intake'
+        ? `Worker session opened for the intake of ${task.role} task ${task.id}; it waits for ${task.waitFor ? `"${task.waitFor.signal}"` : 'a signal'}.`
+        : `Worker session opened for ${task.role} task ${task.id} (woke: ${task.wakeReason ?? 'created'}, attempt ${task.attempts}); rehydrated ${r.facts.length} fact(s), ${r.summaries.length} summary(ies), ${r.openWaits.length} open wait(s), ${r.recentEvents.length} recent event(s), ${r.signals.length} signal(s).`,
+    data: {
+      taskId: task.id,
+      role: task.role,
+      wake: task.wakeReason,
+      attempt: task.attempts,
+      rehydrated: {
+        facts: r.facts.map((f) => ({ id: f.id, text: clip(f.text), createdAt: f.createdAt, sourceEventIds: f.sourceEventIds.slice(0, 5) })),
+        summaries: r.summaries.map((x) => ({ id: x.id, sessionId: x.sessionId })),
+        openWaits: r.openWaits.map((w) => ({ waitId: w.id, taskId: w.taskId, signal: w.signal, deadline: w.deadline })),
+        recentEventIds: r.recentEvents.map((e) => e.id),
+        findings: r.findings.length,
+        signals: r.signals.map((x) => ({ signalId: x.id, name: x.name, receivedAt: x.receivedAt })),
+      },
+    },
+  });
+}
