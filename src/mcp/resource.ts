@@ -4,6 +4,7 @@ import type { App } from '../app.js';
 import type { Caller } from '../runtime/deps.js';
 import type { McpContext } from './context.js';
 import { toMcpError } from './errors.js';
+import { QueryTolerantUriTemplate } from './uri-template.js';
 
 /** A resource the list callback offers (the template's metadata fills in the rest). */
 export type ListedResource = Pick<Resource, 'uri' | 'name'> & Partial<Pick<Resource, 'title' | 'description' | 'mimeType'>>;
@@ -48,7 +49,7 @@ export function registerResources(server: McpServer, defs: readonly ResourceDefi
         }
       };
     }
-    const template = new ResourceTemplate(def.uriTemplate, {
+    const template = new ResourceTemplate(new QueryTolerantUriTemplate(def.uriTemplate), {
       list: async (extra) => {
         let caller: Caller;
         try {

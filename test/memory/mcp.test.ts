@@ -87,6 +87,21 @@ describe('memory over MCP (real SDK client)', () => {
     expect(toolError(await c.callRaw('forget_memory', { recordId: 'rec_../../x' })).code).toBe('invalid_input');
   });
 
+  it('pages longhaul://sessions/{id}/events and the timeline with ?limit=&cursor=', async () => {
+    const { sessions } = await c.call('get_investigation', { investigationId: id });
+    const uri = `longhaul://sessions/${sessions[0].sessionId}/events`;
+    const all = await c.readJson(uri);
+    const p1 = await c.readJson(`${uri}?limit=2`);
+    expect(p1.events.map((e: any) => e.eventId)).toEqual(all.events.slice(0, 2).map((e: any) => e.eventId));
+    expect(p1.showing).toBe(`showing 2 of ${all.total} events`);
+    const p2 = await c.readJson(`${uri}?limit=100&cursor=${p1.nextCursor}`);
+    expect(p2.events.map((e: any) => e.eventId)).toEqual(all.events.slice(2).map((e: any) => e.eventId));
+    const t1 = await c.readJson(`longhaul://investigations/${id}/timeline?limit=1`);
+    expect(t1.events).toHaveLength(1);
+    expect(t1.nextCursor).not.toBeNull();
+    await expect(c.client.readResource({ uri: `${uri}?cursor=bogus` })).rejects.toMatchObject({ code: -32602 });
+  });
+
   it('shows extraction progress on longhaul://sessions/{id}', async () => {
     const { sessions } = await c.call('get_investigation', { investigationId: id });
     const s = await c.readJson(`longhaul://sessions/${sessions[0].sessionId}`);
