@@ -1006,10 +1006,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
           expect(res[0]!.record).toEqual(all3);
         });
 
-        it('matches case- and accent-insensitively', async () => {
+        it('matches case- and accent-insensitively, singular or plural', async () => {
           const r = f.record(NS, 'Meeting at the Café Zürich');
-          await put([r]);
+          const t = f.record(NS, 'Two wire transfers and three entries flagged');
+          await put([r, t]);
           expect((await a.searchRecords({ query: 'CAFE zurich', topK: 5 })).map((s) => s.record.id)).toEqual([r.id]);
+          expect((await a.searchRecords({ query: 'transfer', topK: 5 })).map((s) => s.record.id)).toEqual([t.id]);
+          expect((await a.searchRecords({ query: 'entry flags', topK: 5 })).map((s) => s.record.id)).toEqual([t.id]);
         });
 
         it('searches within a namespace prefix, segment-wise', async () => {

@@ -92,6 +92,23 @@ export function foldTokens(text: string): string[] {
 }
 
 /**
+ * The words memory search matches on, for documents and queries alike: folded tokens
+ * with English plurals reduced (the "S" stemmer: `transfers` → `transfer`, `entries` →
+ * `entry`), so a query finds a record whatever number either is written in.
+ */
+export function searchWords(text: string): string[] {
+  return foldTokens(text).map(singular);
+}
+
+function singular(w: string): string {
+  if (w.length <= 3 || !/^[a-z]+$/.test(w)) return w;
+  if (w.endsWith('ies') && !w.endsWith('eies') && !w.endsWith('aies')) return w.slice(0, -3) + 'y';
+  if (w.endsWith('es') && !w.endsWith('aes') && !w.endsWith('ees') && !w.endsWith('oes')) return w.slice(0, -1);
+  if (w.endsWith('s') && !w.endsWith('us') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
+}
+
+/**
  * Tenant scope is structural: an entity handed to `tenant(T)` must carry tenant T.
  * A mismatch is a caller bug, refused before anything is written.
  */

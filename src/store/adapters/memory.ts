@@ -23,12 +23,12 @@ import {
   closedStoreError,
   decodeCursor,
   encodeCursor,
-  foldTokens,
   leaseLostError,
   normalizePrefix,
   orNull,
   pageLimit,
   searchTerms,
+  searchWords,
   SESSION_STATUSES,
   STATS_OPEN_WAITS_LIMIT,
   TASK_STATUSES,
@@ -770,13 +770,13 @@ class MemoryTenantStore implements TenantStore {
   /** BM25 over the records in scope, scored like FTS5's bm25 (k1 = 1.2, b = 0.75). Tests only: it scans. */
   async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
     return this.atomic(() => {
-      const terms = [...new Set(searchTerms(q.query).flatMap(foldTokens))];
+      const terms = [...new Set(searchTerms(q.query).flatMap(searchWords))];
       const topK = pageLimit(q.topK);
       if (terms.length === 0 || topK === 0) return [];
       const prefix = normalizePrefix(q.namespacePrefix);
       const docs = [...this.d().records.values()]
         .filter((r) => (prefix === '' || namespaceHasPrefix(r.namespace, prefix)) && (q.includeSuperseded || r.status === 'active'))
-        .map((r) => ({ r, tokens: foldTokens(r.text) }));
+        .map((r) => ({ r, tokens: searchWords(r.text) }));
       if (docs.length === 0) return [];
       const avgLen = docs.reduce((n, x) => n + x.tokens.length, 0) / docs.length || 1;
       const df = new Map(terms.map((t) => [t, docs.filter((x) => x.tokens.includes(t)).length]));

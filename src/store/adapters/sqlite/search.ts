@@ -1,7 +1,7 @@
 /**
  * How records_fts keeps tenants, statuses and namespaces apart inside one FTS5 index.
  *
- * - `terms`: the record's words (folded like the query: lower-case, accents off), each
+ * - `terms`: the record's words (as searchWords gives them, like the query's), each
  *   prefixed with a fixed-length key of (tenant, status): `a3f09c21d4e` + `bank`. So a
  *   word of one tenant is a different index term from the same word of another, and a
  *   tenant-wide search of active records needs no filter term at all: its words are
@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordStatus } from '../../../domain/record.js';
-import { foldTokens } from '../common.js';
+import { searchWords } from '../common.js';
 
 const hex = (s: string, n: number) => createHash('sha1').update(s).digest('hex').slice(0, n);
 
@@ -31,7 +31,7 @@ const levelToken = (tenantId: string, prefix: string) => 'n' + hex(`${tenantId}|
 /** The `terms` column of a record. */
 export function termsOf(tenantId: string, status: RecordStatus, text: string): string {
   const key = termKey(tenantId, status);
-  return foldTokens(text)
+  return searchWords(text)
     .map((w) => key + w)
     .join(' ');
 }
@@ -43,7 +43,7 @@ export function scopeOf(tenantId: string, namespace: string): string {
 }
 
 /** The words of a query as the index holds them (folded, de-duplicated). */
-export const indexWords = (terms: readonly string[]): string[] => [...new Set(terms.flatMap(foldTokens))];
+export const indexWords = (terms: readonly string[]): string[] => [...new Set(terms.flatMap(searchWords))];
 
 /**
  * MATCH expressions for one search: any of the given words of this tenant (active, or
