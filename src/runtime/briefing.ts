@@ -1,7 +1,10 @@
 import { iso } from '../domain/clock.js';
+import { formatDuration } from '../domain/duration.js';
 import type { Investigation } from '../domain/investigation.js';
 import { namespaces } from '../domain/namespace.js';
-import { isTerminalTask } from '../domain/task.js';
+import type { MemoryRecord } from '../domain/record.js';
+import type { Report } from '../domain/report.js';
+import { isTerminalTask, type Task, type Wait } from '../domain/task.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 
 /** The briefing's hard cap: ≈1,500 tokens. */
@@ -14,74 +17,120 @@ export interface Briefing {
   counts: { tasksFinished: number; signals: number; timeouts: number; reports: number; openTasks: number; openWaits: number; eventsTotal: number };
 }
 
-const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+const clip = (s: string, n: number) => {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? one.slice(0, n - 1) + '…' : one;
+};
+
+/**
+ * A section every item of which must be accounted for: items are listed while they
+ * fit, and the rest are summarised as counts (`overflow`) — never silently dropped.
+ */
+interface Section {
+  title: string;
+  lines: string[];
+  overflow: (hidden: number) => string;
+  shown: number;
+}
 
 /**
  * What happened on an investigation since `since` (the end of the caller's previous
- * session on it), what is still open, and the facts that matter — bounded to
- * BRIEFING_MAX_CHARS whatever the investigation's size. Never omits an open wait, a
- * finished task or a filed report: when there are many, the lines shrink to counts.
+ * session on it) — tasks finished, signals, timeouts and escalations, reports filed —
+ * what is still open (tasks and waits with their deadlines), and the facts that
+ * matter. At most BRIEFING_MAX_CHARS whatever the investigation's size: the store
+ * reads are bounded (events are counted, not loaded), and when the lists are long,
+ * each keeps its first lines and summarises the rest in counts, so no open wait,
+ * finished task or filed report goes unmentioned.
  */
 export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investigation, since: number | null): Promise<Briefing> {
   const t = d.store.tenant(caller.tenantId);
-  const [tasks, waits, signals, reports, facts, recent] = await Promise.all([
+  const factsNs = namespaces.investigationFacts(inv.id);
+  const [tasks, waits, signals, reports, newestFacts, relevantFacts, recent, all] = await Promise.all([
     t.listTasks(inv.id),
     t.listWaits(inv.id),
     t.listSignals(inv.id),
     t.listReports(inv.id),
-    t.listRecords({ namespacePrefix: namespaces.investigationFacts(inv.id), status: 'active', limit: 12 }),
-    t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 12, order: 'desc' }),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8 }),
+    t.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
+    t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 8, order: 'desc' }),
+    t.listEvents({ investigationId: inv.id, limit: 1 }),
   ]);
+  const now = d.clock.now();
   const after = (x: number | null) => x !== null && (since === null || x > since);
-  const finished = tasks.filter((x) => isTerminalTask(x.status) && after(x.finishedAt));
+  const byNewest = <T>(f: (x: T) => number) => (a: T, b: T) => f(b) - f(a);
+  const finished = tasks.filter((x) => isTerminalTask(x.status) && after(x.finishedAt)).sort(byNewest((x) => x.finishedAt ?? 0));
   const open = tasks.filter((x) => !isTerminalTask(x.status));
-  const openWaits = waits.filter((w) => w.status === 'open');
-  const newSignals = signals.filter((s) => after(s.receivedAt));
-  const timeouts = waits.filter((w) => w.status === 'timed_out' && after(w.resolvedAt));
-  const newReports = reports.filter((r) => after(r.createdAt));
-  const eventsTotal = (await t.listEvents({ investigationId: inv.id, limit: 1 })).total;
+  const openWaits = waits.filter((w) => w.status === 'open').sort((a, b) => a.deadline - b.deadline);
+  const newSignals = signals.filter((s) => after(s.receivedAt)).sort(byNewest((s) => s.receivedAt));
+  const timeouts = waits.filter((w) => w.status === 'timed_out' && after(w.resolvedAt)).sort(byNewest((w) => w.resolvedAt ?? 0));
+  const newReports = reports.filter((r) => after(r.createdAt)).sort(byNewest((r) => r.createdAt));
+  const escalations = newReports.filter((r) => !r.complete);
+  const eventsTotal = all.total;
+  const taskById = new Map(tasks.map((x) => [x.id, x]));
+  const reportUri = `longhaul://investigations/${inv.id}/report`;
 
-  const must: string[] = [];
+  const head: string[] = [
+    `# Briefing: ${clip(inv.subject, 120)} (${inv.id})`,
+    `Objective: ${clip(inv.objective, 300)}`,
+    `Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''} · tasks: ${countBy(tasks, (x) => x.status) || 'none'} · reports filed: ${reports.length}${reports.length ? ` (latest: ${reportUri})` : ''}`,
+    `Timeline: ${eventsTotal} events — longhaul://investigations/${inv.id}/timeline`,
+    since === null ? 'Everything so far:' : `Since your last session (${iso(since)}):`,
+  ];
+  if (!finished.length && !newSignals.length && !timeouts.length && !newReports.length) head.push('Nothing has finished, arrived or been filed since then.');
+
+  const sections: Section[] = [
+    section(
+      escalations.length ? `Reports filed (${newReports.length}; ${escalations.length} escalation${escalations.length > 1 ? 's' : ''})` : `Reports filed (${newReports.length})`,
+      newReports.map((r) => reportLine(r, taskById.get(r.taskId ?? ''))),
+      (n) => `- …and ${n} earlier filing(s) (${countBy(newReports.slice(-n), (r) => (r.complete ? 'complete' : 'incomplete'))}); ${reportUri} links every filing.`,
+    ),
+    section(
+      `Waits that timed out (${timeouts.length})`,
+      timeouts.map((w) => `- ${taskById.get(w.taskId)?.role ?? 'task'} ${w.taskId} waited for "${w.signal}" until ${iso(w.deadline)} → task ${taskById.get(w.taskId)?.status ?? '?'}`),
+      (n) => `- …and ${n} more timed-out wait(s) (signals: ${countBy(timeouts.slice(-n), (w) => w.signal)}).`,
+    ),
+    section(
+      `Tasks finished (${finished.length})`,
+      finished.map((x) => `- ${x.role} ${x.id}: ${x.status} at ${iso(x.finishedAt!)}${x.error ? ` — ${clip(x.error, 120)}` : summariseResult(x.result)}`),
+      (n) => `- …and ${n} more finished task(s): ${countBy(finished.slice(-n), (x) => `${x.role} ${x.status}`)} (get_investigation lists them).`,
+    ),
+    section(
+      `Signals received (${newSignals.length})`,
+      newSignals.map((s) => `- "${s.name}" at ${iso(s.receivedAt)} (${s.id}) from ${s.actorId}`),
+      (n) => `- …and ${n} more signal(s): ${countBy(newSignals.slice(-n), (s) => s.name)}.`,
+    ),
+    section(
+      `Open tasks (${open.length}) and waits (${openWaits.length})`,
+      [
+        ...openWaits.map((w) => `- ${taskById.get(w.taskId)?.role ?? 'task'} ${w.taskId} waits for "${w.signal}" until ${iso(w.deadline)} (${w.deadline > now ? `in ${formatDuration(w.deadline - now)}` : 'past due; the next sweep handles it'})`),
+        ...open.filter((x) => !openWaits.some((w) => w.taskId === x.id)).map((x) => `- ${x.role} ${x.id}: ${x.status}${x.status === 'pending' && x.runAt ? ` (runs ${x.runAt > now ? `at ${iso(x.runAt)}` : 'now'}${x.wakeReason ? `, ${x.wakeReason}` : ''})` : ''}`),
+      ],
+      (n) => `- …and ${n} more not listed — ${openSummary(open, openWaits)}.`,
+    ),
+  ].filter((s) => s.lines.length > 0);
+
+  // Shrink the longest list until the must-have part fits; hidden items become counts.
+  const budget = BRIEFING_MAX_CHARS - 200;
+  let text = render(head, sections);
+  while (text.length > budget) {
+    const longest = sections.reduce<Section | null>((m, s) => (s.shown > (m?.shown ?? 0) ? s : m), null);
+    if (!longest) break;
+    longest.shown = longest.shown > 6 ? Math.ceil(longest.shown / 2) : longest.shown - 1;
+    text = render(head, sections);
+  }
+  if (text.length > BRIEFING_MAX_CHARS) text = text.slice(0, BRIEFING_MAX_CHARS - 1) + '…';
+
+  // Then what we know and the latest activity, while there is room.
+  const facts = dedupe([...relevantFacts.map((r) => r.record), ...newestFacts.items]).slice(0, 10);
   const nice: string[] = [];
-  must.push(`# Briefing: ${clip(inv.subject, 120)} (${inv.id})`);
-  must.push(`Objective: ${clip(inv.objective, 300)}`);
-  must.push(`Timeline: ${eventsTotal} events — longhaul://investigations/${inv.id}/timeline`);
-  must.push(`Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''}. ${since === null ? 'Everything so far:' : `Since your last session (${iso(since)}):`}`);
-
-  // Finished tasks, signals, timeouts, reports: one line each, or counts past a budget.
-  const section = (title: string, lines: string[], max: number) => {
-    if (!lines.length) return;
-    must.push(`\n## ${title} (${lines.length})`);
-    for (const l of lines.slice(0, max)) must.push(l);
-    if (lines.length > max) must.push(`- …and ${lines.length - max} more (see get_investigation).`);
-  };
-  section(
-    'Tasks finished',
-    finished.map((x) => `- ${x.role} ${x.id}: ${x.status}${x.error ? ` — ${clip(x.error, 120)}` : ''}${summariseResult(x.result)}`),
-    12,
-  );
-  section('Signals received', newSignals.map((s) => `- "${s.name}" at ${iso(s.receivedAt)} (${s.id})`), 8);
-  section('Waits that timed out', timeouts.map((w) => `- task ${w.taskId} waited for "${w.signal}" until ${iso(w.deadline)}`), 8);
-  section(
-    'Reports filed',
-    newReports.map((r) => `- ${r.complete ? 'Report' : 'INCOMPLETE report'} "${clip(r.title, 100)}" at ${iso(r.createdAt)} — longhaul://investigations/${inv.id}/report`),
-    5,
-  );
-  section('Open tasks', open.map((x) => `- ${x.role} ${x.id}: ${x.status}`), 12);
-  section('Open waits', openWaits.map((w) => `- task ${w.taskId} waits for "${w.signal}" until ${iso(w.deadline)}`), 12);
-  if (!finished.length && !newSignals.length && !timeouts.length && !newReports.length) must.push('\nNothing new has finished since then.');
-
-  if (facts.items.length) {
-    nice.push(`\n## What we know (${facts.total} facts in memory; most recent)`);
-    for (const f of facts.items) nice.push(`- ${clip(f.text, 240)}`);
+  if (facts.length) {
+    nice.push(`\n## What we know (${newestFacts.total} fact(s) in memory; most relevant)`);
+    for (const f of facts) nice.push(`- ${clip(f.text, 220)}`);
   }
   if (recent.items.length) {
-    nice.push(`\n## Latest activity (${recent.total} notable events)`);
-    for (const e of recent.items) nice.push(`- ${iso(e.createdAt)} ${e.kind}: ${clip(e.text, 200)}`);
+    nice.push(`\n## Latest activity`);
+    for (const e of recent.items) nice.push(`- ${iso(e.createdAt)} ${e.kind}: ${clip(e.text, 180)}`);
   }
-
-  let text = must.join('\n');
-  if (text.length > BRIEFING_MAX_CHARS) text = clip(text, BRIEFING_MAX_CHARS);
   for (const line of nice) {
     if (text.length + line.length + 1 > BRIEFING_MAX_CHARS) break;
     text += '\n' + line;
@@ -102,9 +151,56 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
   };
 }
 
+/**
+ * The briefing a caller would get now, without opening a session (the `supervisor`
+ * prompt): since the end of their latest supervisor session on the investigation.
+ */
+export async function currentBriefing(d: RuntimeDeps, caller: Caller, inv: Investigation): Promise<Briefing> {
+  const [prev] = await d.store.tenant(caller.tenantId).listSessions({ investigationId: inv.id, actorId: caller.actorId, kind: 'supervisor', limit: 1 });
+  return buildBriefing(d, caller, inv, prev && prev.status === 'terminated' ? prev.lastActivityAt : null);
+}
+
+const section = (title: string, lines: string[], overflow: (hidden: number) => string): Section => ({ title, lines, overflow, shown: lines.length });
+
+function render(head: string[], sections: Section[]): string {
+  const out = [...head];
+  for (const s of sections) {
+    out.push(`\n## ${s.title}`);
+    out.push(...s.lines.slice(0, s.shown));
+    if (s.shown < s.lines.length) out.push(s.overflow(s.lines.length - s.shown));
+  }
+  return out.join('\n');
+}
+
+function reportLine(r: Report, task: Task | undefined): string {
+  const summary = (task?.result as { summary?: unknown } | null)?.summary;
+  return `- ${r.complete ? 'Report' : 'INCOMPLETE report (escalation)'} "${clip(r.title, 90)}" (${r.id}) at ${iso(r.createdAt)}${typeof summary === 'string' ? ` — ${clip(summary, 160)}` : ''}`;
+}
+
+/** `3 completed, 1 failed`: counts of a list by a key, largest first. */
+function countBy<T>(items: readonly T[], key: (x: T) => string): string {
+  const m = new Map<string, number>();
+  for (const x of items) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
+  return [...m]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+}
+
+function openSummary(open: Task[], waits: Wait[]): string {
+  const w = waits.length ? `${waits.length} open wait(s) in all (${countBy(waits, (x) => `"${x.signal}"`)}; latest deadline ${iso(waits[waits.length - 1]!.deadline)})` : '';
+  const tasks = `${open.length} open task(s) in all (${countBy(open, (x) => x.status)})`;
+  return [w, tasks].filter(Boolean).join('; ');
+}
+
+function dedupe(records: MemoryRecord[]): MemoryRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.id) && !!seen.add(r.id));
+}
+
 function summariseResult(result: unknown): string {
   if (result === null || result === undefined) return '';
-  if (typeof result === 'object' && result && 'summary' in result && typeof (result as { summary: unknown }).summary === 'string') {
+  if (typeof result === 'object' && 'summary' in result && typeof (result as { summary: unknown }).summary === 'string') {
     return ` — ${clip((result as { summary: string }).summary, 160)}`;
   }
   return ` — ${clip(JSON.stringify(result), 160)}`;
