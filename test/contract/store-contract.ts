@@ -215,8 +215,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
       it('rejects a cursor it did not make', async () => {
         await openInvestigation(a, f);
         await expect(a.listInvestigations({ limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidInputError);
-        const events = await a.listEvents({ limit: 0 });
-        expect(events.items).toEqual([]);
+        const page = await a.listInvestigations({ limit: 1 });
+        await expect(a.listEvents({ limit: 1, cursor: page.nextCursor ?? 'x' })).rejects.toBeInstanceOf(InvalidInputError);
+        await expect(a.listInbox({ limit: 1, cursor: encodeURIComponent('["inv",1,"x"]') })).rejects.toBeInstanceOf(InvalidInputError);
       });
 
       it('touchInvestigation bumps updatedAt and version', async () => {
@@ -538,13 +539,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
 
       it('expireWait leaves a task that is no longer waiting alone', async () => {
         const { inv } = await openInvestigation(a, f);
-        const { task, wait } = f.waitingTask(inv.id);
-        await a.createTask({ task, wait: { ...wait }, events: [] });
-        // A second wait of the same task, still open after the task was cancelled? cancelTask closes it; use a fresh one.
-        await a.cancelTask({ taskId: task.id, now: T0 + 1, events: [] });
-        expect((await a.getWait(wait.id))?.status).toBe('cancelled');
-        expect(await a.expireWait({ waitId: wait.id, now: T0 + 3 * DAY, taskStatus: 'timed_out', events: [] })).toBeNull();
-        expect((await a.getTask(task.id))?.status).toBe('cancelled');
+        const task = f.task(inv.id, { role: 'compliance' });
+        await a.createTask({ task, wait: null, events: [] });
+        await store.claimTask(T0, 'w1', HOUR, ['compliance']);
+        // A wait registered while the task keeps running.
+        const wait = f.wait(task, { deadline: T0 + MINUTE });
+        await a.applyTaskOutcome({ taskId: task.id, leaseOwner: 'w1', now: T0 + 1, status: 'running', wait });
+        const r = await a.expireWait({ waitId: wait.id, now: T0 + MINUTE, taskStatus: 'timed_out', events: [] });
+        expect(r).toEqual({ wait: { ...wait, status: 'timed_out', resolvedAt: T0 + MINUTE }, task: null });
+        expect(await a.getTask(task.id)).toMatchObject({ status: 'running', leaseOwner: 'w1' });
+        // A cancelled task's waits are closed with it, so they never expire.
+        const other = f.waitingTask(inv.id);
+        await a.createTask({ ...other, events: [] });
+        await a.cancelTask({ taskId: other.task.id, now: T0 + 1, events: [] });
+        expect(await a.expireWait({ waitId: other.wait.id, now: T0 + 3 * DAY, taskStatus: 'timed_out', events: [] })).toBeNull();
       });
 
       it('cancelTask cancels an open task and its open waits; an ended task cannot be cancelled', async () => {
