@@ -2,9 +2,9 @@ import type { MemoryRecord } from '../domain/record.js';
 import type { RecordWrite, TenantStore } from '../store/port.js';
 import { derivedRecordId } from './ids.js';
 import type { Candidate } from './strategies/types.js';
-import { jaccard, textKey, words } from './text.js';
+import { nearIdentical, textKey, words } from './text.js';
 
-/** Token-set Jaccard at or above this is "the same statement" (a re-worded duplicate). */
+/** Token-set Jaccard at or above this (with the same numbers) is "the same statement" (a re-worded duplicate). */
 export const NEAR_DUPLICATE = 0.9;
 /** Search results checked for a near duplicate: the best few are enough (bm25 ranks them first). */
 const NEAR_TOP_K = 5;
@@ -17,8 +17,9 @@ export type Outcome = 'created' | 'merged' | 'superseded' | 'unchanged';
  * Consolidation of one extraction batch, which never destroys:
  * - a candidate on the same topic (`data.key`) as an active record, with different
  *   text, becomes a new record and the old one is `superseded` (linked, still readable);
- * - a duplicate — same normalised text, or near-identical (Jaccard ≥ 0.9 on word sets)
- *   in the same namespace — adds its source event to the existing record;
+ * - a duplicate — same normalised text, or near-identical (Jaccard ≥ 0.9 on word sets
+ *   and the same numbers) in the same namespace — adds its source event to the
+ *   existing record;
  * - anything else is a new record whose id derives from its source event.
  *
  * It only reads the store and collects `writes`; the caller commits them with the
@@ -135,13 +136,13 @@ export class Consolidator {
       if (r.namespace !== namespace || r.status !== 'active') continue;
       let theirs = this.createdWords.get(r.id);
       if (!theirs) this.createdWords.set(r.id, (theirs = new Set(words(r.text))));
-      if (jaccard(mine, theirs) >= NEAR_DUPLICATE) return r;
+      if (nearIdentical(mine, theirs, NEAR_DUPLICATE)) return r;
     }
     const query = [...mine].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, NEAR_QUERY_WORDS).join(' ');
     const hits = await this.t.searchRecords({ query, namespacePrefix: namespace, topK: NEAR_TOP_K });
     for (const h of hits) {
       const r = this.live(h.record);
-      if (r && r.namespace === namespace && jaccard(mine, new Set(words(r.text))) >= NEAR_DUPLICATE) return r;
+      if (r && r.namespace === namespace && nearIdentical(mine, new Set(words(r.text)), NEAR_DUPLICATE)) return r;
     }
     return null;
   }

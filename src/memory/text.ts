@@ -37,6 +37,17 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return inter / (a.size + b.size - inter);
 }
 
+/**
+ * Near-identical statements: word sets at least `threshold` alike (Jaccard) *and* the
+ * same numbers. Word overlap alone would merge "revenue grew 12% in 2024" with "…15%…"
+ * — one token apart, opposite facts — so any word holding a digit must match exactly.
+ */
+export function nearIdentical(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold: number): boolean {
+  for (const w of a) if (/\d/.test(w) && !b.has(w)) return false;
+  for (const w of b) if (/\d/.test(w) && !a.has(w)) return false;
+  return jaccard(a, b) >= threshold;
+}
+
 /** Whitespace collapsed, trimmed, at most `max` characters (with an ellipsis). */
 export function clip(text: string, max: number): string {
   const one = String(text).replace(/\s+/g, ' ').trim();

@@ -55,6 +55,13 @@ describe.each(ADAPTERS)('consolidation on the $name store', ({ open }) => {
       expect(await facts()).toHaveLength(1);
     });
 
+    it('that differs only in a number stays a separate record', async () => {
+      await record(w, inv.sessionId, 'finding', 'TechCorp revenue in the audited accounts for fiscal year 2024 grew by 12 percent overall');
+      await record(w, inv.sessionId, 'finding', 'TechCorp revenue in the audited accounts for fiscal year 2024 grew by 15 percent overall');
+      await extract();
+      expect(await facts()).toHaveLength(2);
+    });
+
     it('that only shares some words stays a separate record', async () => {
       await record(w, inv.sessionId, 'finding', 'TechCorp moved its treasury from Dublin to Luxembourg in 2025');
       await record(w, inv.sessionId, 'finding', 'TechCorp moved its payroll from Dublin to Lisbon in 2024');
