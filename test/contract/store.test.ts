@@ -105,6 +105,22 @@ describe('sqlite store', () => {
     store = openSqliteStore({ path: file });
   });
 
+  it('prunes long-expired scheduler leases as new ones are taken', async () => {
+    // node-cron's coordinator leases one name per job per slot: 150 past slots…
+    for (let i = 0; i < 150; i++) expect(await store.acquireLease(`cron:lifecycle:slot-${i}`, 'a', 1_000, T0)).toBe(true);
+    // …then a slot two minutes on: a bounded batch of the long-expired ones goes.
+    expect(await store.acquireLease('cron:lifecycle:now', 'a', 1_000, T0 + 120_000)).toBe(true);
+    const raw = new Database(file, { readonly: true });
+    try {
+      const n = (raw.prepare('SELECT count(*) AS n FROM leases').get() as { n: number }).n;
+      expect(n).toBe(51);
+    } finally {
+      raw.close();
+    }
+    // A live lease is never pruned: another owner is still refused.
+    expect(await store.acquireLease('cron:lifecycle:now', 'b', 1_000, T0 + 120_500)).toBe(false);
+  });
+
   it('keeps keyv data in the kv table of the same file', async () => {
     await store.kv.set('t:acme:idem:x', 'yes', 60_000);
     const raw = new Database(file, { readonly: true });

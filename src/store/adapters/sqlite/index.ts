@@ -42,6 +42,9 @@ import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
 import { indexWords, matcher, scopeOf, termsOf } from './search.js';
 
+/** How long an expired lease is kept before pruning (a late instance still sees it was taken). */
+const LEASE_GRACE_MS = 60_000;
+
 export interface SqliteStoreOptions {
   /** The database file; it and its directory are created on first run. */
   path: string;
@@ -175,15 +178,19 @@ class SqliteStore implements StorePort {
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    return this.db.write(
-      () =>
+    return this.db.write(() => {
+      // Each scheduled slot leases its own name, so expired leases would pile up; drop a
+      // bounded batch of long-expired ones on the way (kv purges itself on set).
+      this.db.run('DELETE FROM leases WHERE name IN (SELECT name FROM leases WHERE until < ? ORDER BY until LIMIT 100)', now - LEASE_GRACE_MS);
+      return (
         this.db.run(
           `INSERT INTO leases (name, owner, until) VALUES (@name, @owner, @until)
            ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
            WHERE leases.owner = excluded.owner OR leases.until <= @now`,
           { name, owner, until: now + ttlMs, now },
-        ).changes > 0,
-    );
+        ).changes > 0
+      );
+    });
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {

@@ -225,6 +225,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kv_expires ON kv (expires) WHERE expires IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'leases by expiry',
+    // node-cron's run coordinator takes one lease per job per scheduled slot; expired
+    // ones are pruned by expiry on each acquire.
+    sql: `CREATE INDEX leases_until ON leases (until);`,
+  },
 ];
 
 /**
