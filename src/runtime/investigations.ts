@@ -158,12 +158,15 @@ export class Investigations {
     }
   }
 
-  /** Read tools touch the caller's live session (keeping it alive) but never open one. */
-  async touchIfLive<T>(caller: Caller, investigationId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in the caller's live session when there is one (keeping it alive), but
+   * never opens one: reads, and signals, which may come from outside any chat.
+   */
+  async touchIfLive<T>(caller: Caller, investigationId: string, fn: (sessionId: string | null) => Promise<T>): Promise<T> {
     const live = await this.sessions.liveSupervisorSession(caller, investigationId);
     const began = live ? await this.sessions.tryBegin(caller, live.id) : null;
     try {
-      return await fn();
+      return await fn(began?.id ?? null);
     } finally {
       if (began) await this.sessions.endWork(caller, began.id);
     }

@@ -23,7 +23,7 @@ export class Runtime {
   constructor(readonly deps: RuntimeDeps) {
     this.sessions = new Sessions(deps);
     this.investigations = new Investigations(deps, this.sessions);
-    this.signals = new Signals(deps, this.investigations, this.sessions);
+    this.signals = new Signals(deps, this.investigations);
     this.events = new Events(deps, this.investigations, this.sessions);
     this.memory = new Memory(deps, deps.models ?? ModelRegistry.none());
   }

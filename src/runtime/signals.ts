@@ -5,7 +5,6 @@ import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 import type { Investigations } from './investigations.js';
 import { LIMITS, assertSignalName, jsonSize } from './limits.js';
-import type { Sessions } from './sessions.js';
 import { signalView, taskView, waitView } from './views.js';
 
 /** How long a repeated idempotency key is answered from the keyv cache. */
@@ -21,7 +20,6 @@ export class Signals {
   constructor(
     private readonly d: RuntimeDeps,
     private readonly investigations: Investigations,
-    private readonly sessions: Sessions,
   ) {}
 
   async submit(caller: Caller, input: { investigationId: string; signal: string; payload: unknown; idempotencyKey?: string | null }) {
@@ -47,7 +45,6 @@ export class Signals {
     if (inv.status !== 'open') {
       throw new IllegalTransitionError('investigation', inv.status, 'open', 'It is closed; a signal can no longer be delivered to it.');
     }
-    const live = await this.sessions.liveSupervisorSession(caller, inv.id);
     const now = this.d.clock.now();
     const signal: Signal = {
       id: this.d.ids('sig'),
@@ -72,13 +69,7 @@ export class Signals {
       });
       return t.deliverSignal({ signal, events: [event] });
     };
-    const began = live ? await this.sessions.tryBegin(caller, live.id) : null;
-    let r: Awaited<ReturnType<typeof deliver>>;
-    try {
-      r = await deliver(began?.id ?? null);
-    } finally {
-      if (began) await this.sessions.endWork(caller, began.id);
-    }
+    const r = await this.investigations.touchIfLive(caller, inv.id, deliver);
     if (cacheKey) await this.d.store.kv.set(cacheKey, { signalId: r.signal.id }, IDEMPOTENCY_CACHE_MS);
     if (!r.duplicate) {
       await t.touchInvestigation(inv.id, now);
