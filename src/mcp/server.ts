@@ -5,6 +5,7 @@ import type { App } from '../app.js';
 import type { Caller } from '../runtime/deps.js';
 import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } from './context.js';
 import { attachLogging, type LogForwarding } from './logging.js';
+import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resource.js';
 import { attachSampling } from './sampling-model.js';
 import { resources } from './resources/index.js';
@@ -74,6 +75,7 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
 
   registerTools(server, tools, ctx);
   registerResources(server, resources, ctx);
+  registerPrompts(server, ctx);
   scopeCompletions(server);
   codeProtocolToolErrors(server);
   const stopSubscriptions = attachSubscriptions(server, ctx);

@@ -84,7 +84,7 @@ export class Reports {
       })),
       total: p.total,
       nextCursor: p.nextCursor,
-      nextPage: p.nextCursor ? `longhaul://inbox/pages/${p.nextCursor}` : null,
+      nextPage: p.nextCursor ? `longhaul://inbox?cursor=${encodeURIComponent(p.nextCursor)}${page.limit ? `&limit=${limit}` : ''}` : null,
       showing: `showing ${p.items.length} of ${p.total} inbox items (newest first)`,
     };
   }

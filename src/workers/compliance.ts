@@ -19,9 +19,13 @@ import { citationRef } from './sources/library.js';
  * is still checked. The decision reads the stored waits and signals, not only the wake
  * reason, so a re-run after a lease expiry decides the same way (idempotent).
  */
-export function createComplianceRole(rules: ComplianceRules = DEFAULT_RULES): Role {
+/** The compliance role, with the rules it checks (the `compliance` prompt shows them). */
+export type ComplianceRole = Role & { readonly rules: ComplianceRules };
+
+export function createComplianceRole(rules: ComplianceRules = DEFAULT_RULES): ComplianceRole {
   return {
     name: 'compliance',
+    rules,
     description: `Waits for the evidence (signal "${rules.evidenceSignal}" by default), checks it against the rules, files a cited report; escalates at the deadline.`,
     onDeadline: 'escalate',
     async run(ctx) {

@@ -27,11 +27,15 @@ describe('MCP resources', () => {
     expect(r.resourceTemplates.map((x) => x.uriTemplate)).toEqual([
       'longhaul://investigations/{investigationId}',
       'longhaul://investigations/{investigationId}/timeline',
+      'longhaul://investigations/{investigationId}/report',
+      'longhaul://investigations/{investigationId}/reports/{reportId}',
       'longhaul://sessions/{sessionId}',
       'longhaul://sessions/{sessionId}/events',
       'longhaul://memory/{+namespace}',
+      'longhaul://inbox',
     ]);
-    expect(r.resourceTemplates.every((x) => x.mimeType === 'application/json')).toBe(true);
+    // Reports are Markdown; everything else is JSON.
+    expect(r.resourceTemplates.every((x) => x.mimeType === (x.uriTemplate.includes('/report') ? 'text/markdown' : 'application/json'))).toBe(true);
   });
 
   it("lists the caller's own recent investigations and sessions only", async () => {
@@ -42,7 +46,8 @@ describe('MCP resources', () => {
     );
     expect(mine.resources.find((r) => r.uri === `longhaul://investigations/${id}`)).toMatchObject({ name: `TechCorp (${id})`, mimeType: 'application/json' });
     const theirs = await b.client.listResources();
-    expect(theirs.resources).toEqual([]);
+    // Only the inbox, which every caller has (empty here).
+    expect(theirs.resources.map((r) => r.uri)).toEqual(['longhaul://inbox']);
   });
 
   it('reads investigation state, timeline, session and session events as JSON', async () => {

@@ -11,7 +11,8 @@ import type { Outcome } from '../../src/workers/role.js';
 import { citationRef } from '../../src/workers/sources/library.js';
 import { BANK_DATA, fact, fakeModel, HOUR, investigation, roleContext, signal, T0, task, waitOf } from './helpers.js';
 
-type Filed = Extract<Outcome, { type: 'completed' | 'timed_out' }> & { report: { markdown: string; complete: boolean; title: string } };
+/** A filing outcome, seen loosely: completed (result + report) or timed_out (report + missing). */
+type Filed = { type: Outcome['type']; result: unknown; missing: string[]; report: { markdown: string; complete: boolean; title: string } };
 
 describe('compliance worker', () => {
   const role = createComplianceRole();
@@ -43,7 +44,7 @@ describe('compliance worker', () => {
         clock: new FakeClock(T0 + 72 * HOUR - HOUR),
         facts: [fact(inv, 'Day 0: Globex Holdings is on the watch list (techcorp/meeting-notes/2026-11-03-techcorp-kickoff.md:11)')],
       });
-      return { out: (await role.run(ctx)) as Filed, recorded, sig };
+      return { out: (await role.run(ctx)) as unknown as Filed, recorded, sig };
     };
 
     it('files a complete report with each flag citing its source', async () => {
@@ -84,7 +85,7 @@ describe('compliance worker', () => {
     it('raises no flag on clean evidence', async () => {
       const clean = { currency: 'EUR', transactions: [{ amount: 900, counterparty: 'Wayne Freight' }], documents: ['bank_statement', 'beneficial_ownership', 'certificate_of_incorporation'] };
       const { ctx } = await roleContext({ inv, task: task(inv), wake: 'signal', signals: [signal(inv, clean)] });
-      const out = (await role.run(ctx)) as Filed;
+      const out = (await role.run(ctx)) as unknown as Filed;
       expect((out.result as { flags: Flag[] }).flags).toEqual([]);
       expect(out.report.markdown).toContain('No rule raised a flag.');
     });
@@ -92,10 +93,10 @@ describe('compliance worker', () => {
     it('writes the conclusion with a model, and without one when it fails', async () => {
       const model = fakeModel('High risk: flag 3 names a watch-listed supplier.');
       const t = task(inv);
-      const a = (await role.run((await roleContext({ inv, task: t, signals: [signal(inv, BANK_DATA)], model })).ctx)) as Filed;
+      const a = (await role.run((await roleContext({ inv, task: t, signals: [signal(inv, BANK_DATA)], model })).ctx)) as unknown as Filed;
       expect(a.report.markdown).toContain('High risk: flag 3 names a watch-listed supplier.');
       expect(model.prompts[0]).toContain('Watch list: Counterparty Globex Holdings Ltd');
-      const b = (await role.run((await roleContext({ inv, task: t, signals: [signal(inv, BANK_DATA)], model: fakeModel(new Error('down')) })).ctx)) as Filed;
+      const b = (await role.run((await roleContext({ inv, task: t, signals: [signal(inv, BANK_DATA)], model: fakeModel(new Error('down')) })).ctx)) as unknown as Filed;
       expect(b.report.markdown).toMatch(/4 flag\(s\) for TechCorp/);
     });
   });
@@ -104,7 +105,7 @@ describe('compliance worker', () => {
     it('escalates at the deadline: an incomplete report naming what is missing', async () => {
       const t = task(inv, { wakeReason: 'deadline' });
       const { ctx } = await roleContext({ inv, task: t, wake: 'deadline', waits: [waitOf(t, { status: 'timed_out', resolvedAt: T0 + 72 * HOUR })], clock: new FakeClock(T0 + 72 * HOUR) });
-      const out = (await role.run(ctx)) as Filed & { missing: string[] };
+      const out = (await role.run(ctx)) as unknown as Filed;
       expect(out.type).toBe('timed_out');
       expect(out.report.complete).toBe(false);
       expect(out.missing[0]).toMatch(/Signal `bank_data` — not received by the deadline \(2026-11-06T09:00:00.000Z\)/);
@@ -143,7 +144,7 @@ describe('compliance worker', () => {
       const rules = parseRules(JSON.stringify({ largeTransaction: { threshold: 20_000 }, requiredDocuments: { enabled: false } }));
       expect(rules.largeTransaction).toMatchObject({ threshold: 20_000, currency: 'EUR', enabled: true });
       const { ctx } = await roleContext({ inv, task: task(inv), signals: [signal(inv, BANK_DATA)] });
-      const out = (await createComplianceRole(rules).run(ctx)) as Filed;
+      const out = (await createComplianceRole(rules).run(ctx)) as unknown as Filed;
       expect((out.result as { flags: Flag[] }).flags.map((f) => f.rule)).toEqual(['large_transaction', 'watch_list']);
     });
 

@@ -1,6 +1,8 @@
 import type { ResourceDefinition } from '../resource.js';
+import { inboxResource } from './inbox.js';
 import { investigationResource } from './investigation.js';
 import { memoryResource } from './memory.js';
+import { reportFilingResource, reportResource } from './report.js';
 import { sessionEventsResource } from './session-events.js';
 import { sessionResource } from './session.js';
 import { timelineResource } from './timeline.js';
@@ -9,4 +11,13 @@ import { timelineResource } from './timeline.js';
  * Every resource template, in the order `resources/templates/list` shows them. The
  * SDK matches a URI against templates in this order; none of these overlap.
  */
-export const resources: readonly ResourceDefinition[] = [investigationResource, timelineResource, sessionResource, sessionEventsResource, memoryResource];
+export const resources: readonly ResourceDefinition[] = [
+  investigationResource,
+  timelineResource,
+  reportResource,
+  reportFilingResource,
+  sessionResource,
+  sessionEventsResource,
+  memoryResource,
+  inboxResource,
+];
