@@ -8,6 +8,13 @@ import { nearIdentical, textKey, words } from './text.js';
 export const NEAR_DUPLICATE = 0.9;
 /** Search results checked for a near duplicate: the best few are enough (bm25 ranks them first). */
 const NEAR_TOP_K = 5;
+/**
+ * Below this many distinct words, a near-identical statement (Jaccard ≥ 0.9) can only
+ * have the very same words — any one word more or less drops it under 0.9 — so it
+ * differs by order alone ("A owes B" / "B owes A"), which often changes the meaning.
+ * Such candidates skip the near-duplicate search; exact duplicates still merge by textKey.
+ */
+const NEAR_MIN_WORDS = Math.ceil(NEAR_DUPLICATE / (1 - NEAR_DUPLICATE) - 1e-9); // 9 at 0.9
 /** Query words used to find near duplicates: the longest (usually the rarest) few. */
 const NEAR_QUERY_WORDS = 4;
 
@@ -131,7 +138,7 @@ export class Consolidator {
    */
   private async nearDuplicate(namespace: string, text: string): Promise<MemoryRecord | null> {
     const mine = new Set(words(text));
-    if (mine.size === 0) return null;
+    if (mine.size < NEAR_MIN_WORDS) return null;
     for (const r of this.created.values()) {
       if (r.namespace !== namespace || r.status !== 'active') continue;
       let theirs = this.createdWords.get(r.id);
