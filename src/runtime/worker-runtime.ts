@@ -185,20 +185,22 @@ export class WorkerRuntime {
     this.controllers.add(ctl);
     const buffer: NewEvent[] = [];
     let timer: NodeJS.Timeout | null = null;
+    // Heartbeats: the lease (so no other process takes the task) and the session (so the
+    // idle timeout does not end an active run). A lost lease or a session past its
+    // maximum duration stops the run.
+    const beat = async () => {
+      const now = d.clock.now();
+      if (!(await t.extendTaskLease(task.id, this.owner, now + this.settings.leaseMs))) ctl.abort(new RunStopped('lease_lost'));
+      const s = await t.heartbeat(session.id, now);
+      if (s.status === 'terminated') ctl.abort(new RunStopped('max_duration'));
+    };
+    let planned: Planned;
     try {
-      const r = await rehydrate(t, task, inv, session.id);
-      await t.appendEvents([openingEvent(d, session, task, r, 'run')]);
-      // Heartbeats: the lease (so no other process takes the task) and the session (so
-      // the idle timeout does not end an active run). A lost lease or a session past its
-      // maximum duration stops the run.
-      const beat = async () => {
-        const now = d.clock.now();
-        if (!(await t.extendTaskLease(task.id, this.owner, now + this.settings.leaseMs))) ctl.abort(new RunStopped('lease_lost'));
-        const s = await t.heartbeat(session.id, now);
-        if (s.status === 'terminated') ctl.abort(new RunStopped('max_duration'));
-      };
       timer = setInterval(() => void beat().catch((e: unknown) => log.warn('heartbeat failed', { error: (e as Error).message })), this.heartbeatMs());
       timer.unref();
+      // Preparing the run (rehydration) can fail like the role can: both are retried.
+      const r = await rehydrate(t, task, inv, session.id);
+      await t.appendEvents([openingEvent(d, session, task, r, 'run')]);
       const ctx: RoleContext = {
         task,
         investigation: inv,
@@ -218,38 +220,33 @@ export class WorkerRuntime {
           if (ctl.signal.aborted) throw ctl.signal.reason;
         },
       };
-      let planned: Planned;
-      try {
-        const stopped = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
-        const running = role.run(ctx);
-        // Whichever loses the race must not surface later as an unhandled rejection.
-        stopped.catch(() => undefined);
-        running.catch(() => undefined);
-        const outcome = await Promise.race([running, stopped]);
-        if (outcome.type === 'wait' && r.signals.some((s) => s.name === outcome.signal)) {
-          // A wait on a delivered signal resolves at once: it would wake the task forever.
-          throw new UnrecoverableError(`role ${task.role} waited for signal "${outcome.signal}", which was already delivered; it must use the signal (or wait for another name).`);
-        }
-        planned = planOutcome(d, { task, inv, session, owner: this.owner, events: buffer, outcome });
-      } catch (e) {
-        if (e instanceof RunStopped && e.why !== 'max_duration') {
-          log.warn('worker run stopped', { why: e.why });
-          await this.sessions.terminate(caller, session.id, 'cancelled');
-          return { taskId: task.id, sessionId: session.id, status: 'running', outcome: 'lost' };
-        }
-        const error = e instanceof Error ? e.message : String(e);
-        const retryable = !(e instanceof UnrecoverableError);
-        const delayMs = e instanceof RetryLaterError ? e.delayMs : this.backoff(task.attempts);
-        log.warn('worker run failed', { error, attempt: task.attempts, retryable });
-        planned = planError(d, { task, inv, session, owner: this.owner, error, retryable, maxAttempts: this.settings.maxAttempts, delayMs });
+      const stopped = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
+      const running = role.run(ctx);
+      // Whichever loses the race must not surface later as an unhandled rejection.
+      stopped.catch(() => undefined);
+      running.catch(() => undefined);
+      const outcome = await Promise.race([running, stopped]);
+      if (outcome.type === 'wait' && r.signals.some((x) => x.name === outcome.signal)) {
+        // A wait on a delivered signal resolves at once: it would wake the task forever.
+        throw new UnrecoverableError(`role ${task.role} waited for signal "${outcome.signal}", which was already delivered; it must use the signal (or wait for another name).`);
       }
-      clearInterval(timer);
-      timer = null;
-      return await this.apply(caller, task, session.id, planned);
+      planned = planOutcome(d, { task, inv, session, owner: this.owner, events: buffer, outcome });
+    } catch (e) {
+      if (e instanceof RunStopped && e.why !== 'max_duration') {
+        log.warn('worker run stopped', { why: e.why });
+        await this.sessions.terminate(caller, session.id, 'cancelled');
+        return { taskId: task.id, sessionId: session.id, status: 'running', outcome: 'lost' };
+      }
+      const error = e instanceof Error ? e.message : String(e);
+      const retryable = !(e instanceof UnrecoverableError);
+      const delayMs = e instanceof RetryLaterError ? e.delayMs : this.backoff(task.attempts);
+      log.warn('worker run failed', { error, attempt: task.attempts, retryable });
+      planned = planError(d, { task, inv, session, owner: this.owner, error, retryable, maxAttempts: this.settings.maxAttempts, delayMs });
     } finally {
       if (timer) clearInterval(timer);
       this.controllers.delete(ctl);
     }
+    return this.apply(caller, task, session.id, planned);
   }
 
   private async apply(caller: Caller, task: Task, sessionId: string, p: Planned): Promise<RunReport> {

@@ -58,7 +58,9 @@ export function renderReport(r: ReportInput): string {
   for (const s of r.evidence.signals) {
     const txs = r.evidence.transactions.filter((t) => t.signalId === s.id);
     const total = txs.reduce((n, t) => n + t.amount, 0);
-    out.push(`- Signal \`${s.name}\` (\`${s.id}\`) received ${iso(s.receivedAt)} from ${s.actorId}: ${txs.length} transaction(s)${txs.length ? `, ${money(total)} in total` : ''}.`);
+    const currencies = [...new Set(txs.map((t) => t.currency).filter(Boolean))];
+    const cur = currencies.length === 1 ? `${currencies[0]} ` : '';
+    out.push(`- Signal \`${s.name}\` (\`${s.id}\`) received ${iso(s.receivedAt)} from ${s.actorId}: ${txs.length} transaction(s)${txs.length ? `, ${cur}${money(total)} in total` : ''}.`);
   }
   if (r.evidence.accounts.length) out.push(`- Account(s): ${r.evidence.accounts.map((a) => `\`${a}\``).join(', ')}`);
   if (r.evidence.signals.length) out.push(`- Documents listed: ${r.evidence.documents === null ? 'none' : r.evidence.documents.map((d) => `\`${d}\``).join(', ') || 'none'}`);

@@ -1,4 +1,5 @@
 import { iso } from '../domain/clock.js';
+import type { MemoryRecord } from '../domain/record.js';
 import { readEvidence, runChecks, RULE_TITLES, type Flag } from './compliance-checks.js';
 import { plainConclusion, renderReport } from './compliance-report.js';
 import { DEFAULT_RULES, defaultWaitMs, type ComplianceRules } from './compliance-rules.js';
@@ -110,7 +111,7 @@ async function file(ctx: RoleContext, rules: ComplianceRules, o: { complete: boo
     deadline: o.deadline,
     sourcesConsulted: consulted,
     findings,
-    facts: ctx.memory.facts,
+    facts: factsFirst(ctx.memory.facts, flags),
     evidence,
     flags,
     conclusion: prose.text,
@@ -134,6 +135,13 @@ async function file(ctx: RoleContext, rules: ComplianceRules, o: { complete: boo
   }
   const result = { summary, complete: o.complete, flags, evidenceSignals: evidence.signals.map((s) => s.id), conclusionBy: prose.by };
   return o.complete ? completed(result, summary, report) : timedOut(report, missing);
+}
+
+/** Remembered facts that bear on a flag (they name its counterparty or its citation) first: the Day-0 context that matters. */
+function factsFirst(facts: readonly MemoryRecord[], flags: Flag[]): MemoryRecord[] {
+  const keys = flags.flatMap((f) => [f.citation ? citationRef(f.citation) : '', ...(f.text.match(/to ([^,.]+?) on|Counterparty (.+?) is/)?.slice(1) ?? [])]).filter(Boolean).map((k) => k!.toLowerCase());
+  const bears = (r: MemoryRecord) => keys.some((k) => r.text.toLowerCase().includes(k));
+  return [...facts.filter(bears), ...facts.filter((r) => !bears(r))];
 }
 
 function flagCounts(flags: Flag[]): string {

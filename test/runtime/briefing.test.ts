@@ -96,7 +96,7 @@ describe('resume briefing', () => {
     for (const rep of await app.store.tenant('acme').listReports(id)) expect(b.text).toContain(rep.id);
     expect(b.text).toMatch(/## Reports filed \(3; 1 escalation\)/);
     expect(b.text).toContain('INCOMPLETE report (escalation)');
-    expect(b.text).toMatch(/## What we know \(30 fact\(s\) in memory/);
+    expect(b.text).toMatch(/## What we know \(30 fact record\(s\) in memory/);
     expect(b.counts).toMatchObject({ tasksFinished: 12, openWaits: 4, openTasks: 4, reports: 3, signals: 3 });
     await app.close();
   });
