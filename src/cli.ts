@@ -16,6 +16,7 @@ Usage:
   longhaul status [settings]                     sessions, open investigations, waits, extraction backlog
   longhaul signal <investigationId> <signal> [--data file.json | --data -] [--key idempotency-key]
                                                  deliver a signal from a shell, a cron job or a mail hook
+  longhaul demo [--keep]                         the TechCorp story end to end on a temporary store (about 10 s)
   longhaul help | --help                         this text
   longhaul --version
 
@@ -134,6 +135,13 @@ async function signal(argv: string[]): Promise<void> {
   });
 }
 
+async function demo(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { keep: { type: 'boolean' } });
+  const { runDemo } = await import('./demo.js');
+  // The demo is not the MCP server: its stdout is for the person watching.
+  await runDemo({ write: out, keep: values.keep === true, env: process.env });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -146,6 +154,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'signal':
         await signal(rest);
+        return 0;
+      case 'demo':
+        await demo(rest);
         return 0;
       case undefined:
       case 'help':
