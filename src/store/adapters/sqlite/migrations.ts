@@ -232,6 +232,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // ones are pruned by expiry on each acquire.
     sql: `CREATE INDEX leases_until ON leases (until);`,
   },
+  {
+    version: 3,
+    name: 'consolidation lookups by key, newest first',
+    // findRecordByTextKey/TopicKey read the newest active match (ORDER BY created_at
+    // DESC, id DESC LIMIT 1). Without those columns in the key indexes the planner
+    // walked records_namespace instead, to skip a sort: every record of the namespace
+    // per lookup, once per extracted finding.
+    sql: `
+      DROP INDEX records_text_key;
+      CREATE INDEX records_text_key ON records (tenant_id, namespace, text_key, created_at DESC, id DESC) WHERE status = 'active';
+      DROP INDEX records_topic_key;
+      CREATE INDEX records_topic_key ON records (tenant_id, namespace, topic_key, created_at DESC, id DESC) WHERE status = 'active' AND topic_key IS NOT NULL;
+    `,
+  },
 ];
 
 /**

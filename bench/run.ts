@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: longhaul's memory path on the embedded SQLite store, over stdio,
+ * through the real SDK client, beside the floor (a minimal SDK server answering one
+ * trivial tool). One run measures:
+ *   - record_event p50 with 5k and with 100k stored events, and the last 500 calls'
+ *     p50 against the first 500's (does a growing store slow appends down?);
+ *   - search_memory p95 with 100k records;
+ *   - extraction throughput (events/s, deterministic strategies).
+ * Prints a table and writes bench/results.json. Not a test: nothing here asserts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { systemClock } from '../src/domain/clock.js';
+import { nullLogger } from '../src/logger.js';
+import { openSqliteStore } from '../src/store/adapters/sqlite/index.js';
+import { extraction } from './extraction.js';
+import { ACTOR, TENANT, makeEvents, openInvestigation, preloadEvents, preloadRecords, rng, vocabulary } from './preload.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WARMUP = 300;
+const CALLS_5K = 1_000;
+const CALLS_100K = 3_000;
+const SEARCHES = 1_000;
+const EXTRACTION_EVENTS = 50_000;
+
+const percentile = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (s: string) => process.stderr.write(s + '\n');
+
+async function connect(command: string, args: string[], env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command, args, cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+  const client = new Client({ name: 'longhaul-bench', version: '1.0.0' });
+  await client.connect(transport);
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}\n${stderr}`);
+    return r;
+  };
+  return { client, call, close: () => client.close() };
+}
+
+/** Times `n` sequential calls (ms each). */
+async function time(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+const longhaul = (dataDir: string) =>
+  connect(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve'], { LONGHAUL_DATA_DIR: dataDir, LONGHAUL_TENANT: TENANT, LONGHAUL_ACTOR: ACTOR, LONGHAUL_LOG_LEVEL: 'warn' });
+
+async function floor() {
+  const c = await connect(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/floor-server.ts')]);
+  await time(WARMUP, () => c.call('echo', { text: 'warm' }));
+  const ms = await time(CALLS_100K, (i) => c.call('echo', { text: `Finding ${i}: the filing was late.` }));
+  await c.close();
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
+}
+
+async function recordEvents(c: Awaited<ReturnType<typeof longhaul>>, investigationId: string, n: number, seed: number) {
+  const r = rng(seed);
+  const vocab = vocabulary();
+  const kinds = ['message', 'finding', 'fact', 'decision'] as const;
+  return time(n, () => c.call('record_event', { investigationId, role: 'agent', kind: kinds[Math.floor(r() * kinds.length)], text: makeEvents(1, { investigationId, sessionId: 'x' }, r, vocab)[0]!.text }));
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'longhaul-bench-'));
+  const dbPath = join(dir, 'longhaul.db');
+  try {
+    log('floor: minimal SDK server, one trivial tool…');
+    const fl = await floor();
+
+    log('record_event at 5k stored events…');
+    let store = openSqliteStore({ path: dbPath, logger: nullLogger });
+    const inv = await openInvestigation(store.tenant(TENANT), 'Bench');
+    await preloadEvents(store, inv, 5_000 - WARMUP, 1);
+    await store.close();
+    let c = await longhaul(dir);
+    await recordEvents(c, inv.investigationId, WARMUP, 2);
+    const at5k = await recordEvents(c, inv.investigationId, CALLS_5K, 3);
+    await c.close();
+
+    log('preloading to 100k events and 100k records…');
+    store = openSqliteStore({ path: dbPath, logger: nullLogger });
+    const have = (await store.tenant(TENANT).listEvents({ sessionId: inv.sessionId, limit: 1 })).total;
+    await preloadEvents(store, inv, 100_000 - have, 4);
+    await preloadRecords(store, 100_000, 100, 5);
+    const stats = await store.stats(systemClock.now());
+    await store.close();
+
+    log('record_event at 100k stored events, search_memory at 100k records…');
+    c = await longhaul(dir);
+    await recordEvents(c, inv.investigationId, WARMUP, 6);
+    const at100k = await recordEvents(c, inv.investigationId, CALLS_100K, 7);
+    const r = rng(8);
+    const vocab = vocabulary();
+    const queries = Array.from({ length: SEARCHES + WARMUP }, () => {
+      const words = Array.from({ length: 1 + Math.floor(r() * 3) }, () => vocab[Math.floor(vocab.length * Math.pow(r(), 1.5))]!);
+      return words.join(' ');
+    });
+    await time(WARMUP, (i) => c.call('search_memory', { query: queries[i]!, topK: 10 }));
+    const search = await time(SEARCHES, (i) => c.call('search_memory', { query: queries[WARMUP + i]!, topK: 10 }));
+    const searchNs = await time(SEARCHES / 2, (i) => c.call('search_memory', { query: queries[i]!, namespace: 'investigations', topK: 10 }));
+    await c.close();
+
+    log(`extraction of ${EXTRACTION_EVENTS} events (deterministic strategies)…`);
+    const ex = await extraction(join(dir, 'extraction.db'), EXTRACTION_EVENTS);
+
+    const first500 = percentile(at100k.slice(0, 500), 50);
+    const last500 = percentile(at100k.slice(-500), 50);
+    const results = {
+      when: new Date(systemClock.now()).toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      store: { events: stats.events, records: stats.records },
+      floor: { p50Ms: round(fl.p50), p95Ms: round(fl.p95) },
+      recordEvent: {
+        at5k: { p50Ms: round(percentile(at5k, 50)), p95Ms: round(percentile(at5k, 95)), vsFloor: round(percentile(at5k, 50) / fl.p50, 2), target: '≤ 2× floor' },
+        at100k: { p50Ms: round(percentile(at100k, 50)), p95Ms: round(percentile(at100k, 95)), vsFloor: round(percentile(at100k, 50) / fl.p50, 2), target: '≤ 2× floor' },
+        drift: { first500P50Ms: round(first500), last500P50Ms: round(last500), ratio: round(last500 / first500, 2), target: '≤ 1.2' },
+      },
+      searchMemory: {
+        at100kRecords: { p50Ms: round(percentile(search, 50)), p95Ms: round(percentile(search, 95)), target: 'p95 ≤ 10 ms' },
+        underNamespacePrefix: { p50Ms: round(percentile(searchNs, 50)), p95Ms: round(percentile(searchNs, 95)) },
+      },
+      extraction: { ...ex, target: '≥ 5,000 events/s' },
+    };
+    const rows: Array<[string, string, string, string]> = [
+      ['floor (trivial tool) p50', `${results.floor.p50Ms} ms`, '', ''],
+      ['record_event p50 @ 5k events', `${results.recordEvent.at5k.p50Ms} ms`, `${results.recordEvent.at5k.vsFloor}× floor`, ok(results.recordEvent.at5k.vsFloor <= 2)],
+      ['record_event p50 @ 100k events', `${results.recordEvent.at100k.p50Ms} ms`, `${results.recordEvent.at100k.vsFloor}× floor`, ok(results.recordEvent.at100k.vsFloor <= 2)],
+      ['record_event last-500 / first-500 p50', `${results.recordEvent.drift.last500P50Ms} / ${results.recordEvent.drift.first500P50Ms} ms`, `${results.recordEvent.drift.ratio}×`, ok(results.recordEvent.drift.ratio <= 1.2)],
+      ['search_memory p95 @ 100k records', `${results.searchMemory.at100kRecords.p95Ms} ms`, `p50 ${results.searchMemory.at100kRecords.p50Ms} ms`, ok(results.searchMemory.at100kRecords.p95Ms <= 10)],
+      ['extraction throughput', `${ex.eventsPerSecond} events/s`, `${ex.events} events, ${ex.records} records`, ok(ex.eventsPerSecond >= 5_000)],
+    ];
+    const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+    process.stdout.write('\n' + rows.map((row) => row.map((cell, i) => cell.padEnd(w[i]!)).join('  ')).join('\n') + '\n');
+    writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+    process.stdout.write('\nwrote bench/results.json\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ok = (pass: boolean) => (pass ? 'meets target' : 'MISSES target');
+
+await main();
