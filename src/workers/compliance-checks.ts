@@ -140,10 +140,11 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
         });
       }
     }
-    // Findings of the retrieval worker that already name a watch-listed party.
+    // Findings of the retrieval worker that are watch-list entries (`status: watch list`),
+    // not prose about the list (a policy clause that mentions it flags nobody).
     for (const f of findings) {
       const c = citationOf(f);
-      if (!c || !hasMarker(c.snippet, wl.markers)) continue;
+      if (!c || !isEntry(c.snippet, wl.markers)) continue;
       if (flags.some((g) => g.citation && g.citation.file === c.file && g.citation.startLine === c.startLine)) continue;
       flags.push({ rule: 'watch_list', text: `A retrieval finding names a watch-listed party: "${c.snippet}".`, evidence: null, citation: c });
     }

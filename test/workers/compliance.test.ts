@@ -82,6 +82,24 @@ describe('compliance worker', () => {
       expect((await role.run(ctx)).type).toBe('completed');
     });
 
+    it("flags watch-list entries among the retrieval worker's findings, not policy prose about the list", async () => {
+      const finding = (file: string, line: number, snippet: string) =>
+        ({ id: `evt_${line}`, kind: 'finding', text: snippet, data: { citation: { file, startLine: line, endLine: line, snippet, score: 1 } } }) as never;
+      const { ctx } = await roleContext({ inv, task: task(inv), signals: [signal(inv, { transactions: [], documents: DEFAULT_RULES.requiredDocuments.documents })] });
+      const withFindings = {
+        ...ctx,
+        memory: {
+          ...ctx.memory,
+          findings: [
+            finding('techcorp/policies/aml-policy.md', 25, '4.3 A match on the watch list is always a flag in the compliance report, whatever the amount.'),
+            finding('techcorp/vendors.csv', 6, 'name: Soylent Trading SA; country: PA; status: watch list; relationship: none known'),
+          ],
+        },
+      };
+      const flags = ((await role.run(withFindings)) as unknown as Filed).result as { flags: Flag[] };
+      expect(flags.flags).toEqual([expect.objectContaining({ rule: 'watch_list', citation: expect.objectContaining({ file: 'techcorp/vendors.csv', startLine: 6 }) })]);
+    });
+
     it('raises no flag on clean evidence', async () => {
       const clean = { currency: 'EUR', transactions: [{ amount: 900, counterparty: 'Wayne Freight' }], documents: ['bank_statement', 'beneficial_ownership', 'certificate_of_incorporation'] };
       const { ctx } = await roleContext({ inv, task: task(inv), wake: 'signal', signals: [signal(inv, clean)] });
