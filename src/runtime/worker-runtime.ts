@@ -1,12 +1,12 @@
 import { ConflictError } from '../domain/errors.js';
 import type { NewEvent } from '../domain/event.js';
-import type { Investigation } from '../domain/investigation.js';
 import type { Task } from '../domain/task.js';
 import { RetryLaterError, UnrecoverableError, type Outcome, type RoleContext, type RoleRegistry } from '../workers/role.js';
 import type { Sources } from '../workers/sources/library.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
 import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
+import { intakeWaitingTasks } from './worker-intake.js';
 import { planError, planOutcome, type Planned } from './worker-outcome.js';
 
 export interface WorkerSettings {
@@ -156,6 +156,16 @@ export class WorkerRuntime {
     }
   }
 
+  /** Day-0 intakes of an investigation's new waiting tasks (see worker-intake.ts); once per task per process. */
+  private async intake(tenantId: string, investigationId: string): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await intakeWaitingTasks({ d: this.d, sessions: this.sessions, registry: this.registry, sources: this.sources, seen: this.intakeSeen }, tenantId, investigationId);
+    } catch (e) {
+      this.d.logger.warn('intake failed', { investigationId, error: (e as Error).message });
+    }
+  }
+
   private async claim(): Promise<Task | null> {
     try {
       return await this.d.store.claimTask(this.d.clock.now(), this.owner, this.settings.leaseMs, this.registry.names());
@@ -278,64 +288,5 @@ export class WorkerRuntime {
     const base = this.settings.backoffBaseMs ?? 1_000;
     const max = this.settings.backoffMaxMs ?? 300_000;
     return Math.min(max, base * 2 ** Math.max(0, attempts - 1));
-  }
-
-  /**
-   * Day-0 intake: a task born waiting (delegated with `waitFor`) whose role has an
-   * intake gets one short worker session now, which records what the task will need
-   * and then idles until the idle timeout ends it. Once per task (skipped when the task
-   * already has a worker session); best effort — the wait carries the task regardless.
-   */
-  private async intake(tenantId: string, investigationId: string): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const t = this.d.store.tenant(tenantId);
-      const tasks = (await t.listTasks(investigationId)).filter((x) => x.status === 'waiting' && x.attempts === 0 && this.registry.get(x.role)?.intake && !this.intakeSeen.has(x.id));
-      if (!tasks.length) return;
-      const workers = await t.listSessions({ investigationId, kind: 'worker', limit: 100 });
-      const inv = await t.getInvestigation(investigationId);
-      if (!inv || inv.status !== 'open') return;
-      for (const task of tasks) {
-        this.intakeSeen.add(task.id);
-        if (workers.some((s) => s.taskId === task.id)) continue;
-        await this.runIntake(task, inv);
-      }
-    } catch (e) {
-      this.d.logger.warn('intake failed', { investigationId, error: (e as Error).message });
-    }
-  }
-
-  private async runIntake(task: Task, inv: Investigation): Promise<void> {
-    const { d } = this;
-    const t = d.store.tenant(task.tenantId);
-    const role = this.registry.get(task.role)!;
-    const caller: Caller = { tenantId: task.tenantId, actorId: `${task.role}-worker` };
-    const session = this.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
-    await t.createSession(session);
-    const buffer: NewEvent[] = [];
-    try {
-      const r = await rehydrate(t, task, inv, session.id);
-      buffer.push(openingEvent(d, session, task, r, 'intake'));
-      await role.intake!({
-        task,
-        investigation: inv,
-        session,
-        wake: 'created',
-        attempt: 0,
-        waits: r.taskWaits,
-        signals: r.signals,
-        memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
-        sources: this.sources,
-        model: d.models?.current(task.tenantId) ?? null,
-        clock: d.clock,
-        logger: d.logger.child({ taskId: task.id, role: task.role, sessionId: session.id, intake: true }),
-        abort: new AbortController().signal,
-        heartbeat: async () => void (await t.heartbeat(session.id, d.clock.now())),
-      });
-      await t.appendEvents(buffer);
-    } finally {
-      await this.sessions.endWork(caller, session.id);
-      d.feed.publish({ type: 'session', tenantId: task.tenantId, id: session.id });
-    }
   }
 }

@@ -1,0 +1,75 @@
+import type { NewEvent } from '../domain/event.js';
+import type { Investigation } from '../domain/investigation.js';
+import type { Task } from '../domain/task.js';
+import type { RoleRegistry } from '../workers/role.js';
+import type { Sources } from '../workers/sources/library.js';
+import type { Caller, RuntimeDeps } from './deps.js';
+import type { Sessions } from './sessions.js';
+import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
+
+export interface IntakeDeps {
+  d: RuntimeDeps;
+  sessions: Sessions;
+  registry: RoleRegistry;
+  sources: Sources;
+  /** Task ids this process already looked at (an intake runs once per task). */
+  seen: Set<string>;
+}
+
+/**
+ * Day-0 intake. A task delegated with `waitFor` is born waiting — its wait is durable
+ * before any worker runs, so its deadline holds even if no worker ever does — and its
+ * role's `run` comes only once the signal or the deadline does. If the role has an
+ * `intake`, the task gets one short worker session now: the role notes what it will
+ * need and how it will judge (its events are written when it returns), then the
+ * session idles and the idle timeout ends it. Once per task: skipped when the task
+ * already has a worker session. Best effort — found through this process's change
+ * feed, so a task created while no server ran gets none; the wait carries it anyway.
+ */
+export async function intakeWaitingTasks(x: IntakeDeps, tenantId: string, investigationId: string): Promise<void> {
+  const t = x.d.store.tenant(tenantId);
+  const tasks = (await t.listTasks(investigationId)).filter((k) => k.status === 'waiting' && k.attempts === 0 && x.registry.get(k.role)?.intake && !x.seen.has(k.id));
+  if (!tasks.length) return;
+  const workers = await t.listSessions({ investigationId, kind: 'worker', limit: 100 });
+  const inv = await t.getInvestigation(investigationId);
+  if (!inv || inv.status !== 'open') return;
+  for (const task of tasks) {
+    x.seen.add(task.id);
+    if (workers.some((s) => s.taskId === task.id)) continue;
+    await runIntake(x, task, inv);
+  }
+}
+
+async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise<void> {
+  const { d } = x;
+  const t = d.store.tenant(task.tenantId);
+  const role = x.registry.get(task.role)!;
+  const caller: Caller = { tenantId: task.tenantId, actorId: `${task.role}-worker` };
+  const session = x.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
+  await t.createSession(session);
+  const buffer: NewEvent[] = [];
+  try {
+    const r = await rehydrate(t, task, inv, session.id);
+    buffer.push(openingEvent(d, session, task, r, 'intake'));
+    await role.intake!({
+      task,
+      investigation: inv,
+      session,
+      wake: 'created',
+      attempt: 0,
+      waits: r.taskWaits,
+      signals: r.signals,
+      memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
+      sources: x.sources,
+      model: d.models?.current(task.tenantId) ?? null,
+      clock: d.clock,
+      logger: d.logger.child({ taskId: task.id, role: task.role, sessionId: session.id, intake: true }),
+      abort: new AbortController().signal,
+      heartbeat: async () => void (await t.heartbeat(session.id, d.clock.now())),
+    });
+    await t.appendEvents(buffer);
+  } finally {
+    await x.sessions.endWork(caller, session.id);
+    d.feed.publish({ type: 'session', tenantId: task.tenantId, id: session.id });
+  }
+}
