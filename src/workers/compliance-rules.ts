@@ -74,7 +74,7 @@ export function parseRules(json: string, where = 'rules'): ComplianceRules {
   } catch (e) {
     throw new ConfigError(`rules-file: ${where} is not valid JSON (${(e as Error).message}).`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`rules-file: ${where} must hold a JSON object of rules (see the README's "Compliance rules").`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`rules-file: ${where} must hold a JSON object of rules, e.g. {"largeTransaction": {"threshold": 5000}} (the compliance prompt lists the rules in force).`);
   const merged: Record<string, unknown> = { ...DEFAULT_RULES };
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const base = (DEFAULT_RULES as Record<string, unknown>)[k];
