@@ -10,7 +10,7 @@ import type { MemoryEvent } from '../../src/domain/event.js';
 import { createLogger } from '../../src/logger.js';
 import type { Change } from '../../src/runtime/change-feed.js';
 import { createRoleRegistry } from '../../src/workers/index.js';
-import { completed, UnrecoverableError, type Role } from '../../src/workers/role.js';
+import { completed, failed, RetryLaterError, UnrecoverableError, wait, type Role } from '../../src/workers/role.js';
 import { BANK_DATA, FIXTURES } from '../workers/helpers.js';
 
 const caller = { tenantId: 'acme', actorId: 'alice' };
@@ -35,6 +35,30 @@ function testRoles(state: { failures: number; gate: Promise<void> | null }): Rol
       onDeadline: 'time_out',
       async run() {
         throw new UnrecoverableError('the instructions name no account');
+      },
+    },
+    {
+      name: 'quitter',
+      description: 'decides the task cannot be done',
+      onDeadline: 'time_out',
+      async run() {
+        return failed('the counterparty is not a company');
+      },
+    },
+    {
+      name: 'waiter',
+      description: 'waits for "kyc" (wrongly, even when it was delivered)',
+      onDeadline: 'time_out',
+      async run(ctx) {
+        return wait('kyc', ctx.clock.now() + 60_000);
+      },
+    },
+    {
+      name: 'throttled',
+      description: 'asks to be retried later',
+      onDeadline: 'time_out',
+      async run() {
+        throw new RetryLaterError('rate limited', 30_000);
       },
     },
     {
@@ -237,6 +261,31 @@ for (const kind of ['memory', 'sqlite'] as const) {
         expect(task).toMatchObject({ status: 'failed', attempts: 3, error: expect.stringMatching(/gave up after 3 attempts/) });
         expect((await app.store.tenant('acme').listInbox({ limit: 5 })).items[0]).toMatchObject({ kind: 'failed_task', taskId: task.id });
         expect(changes).toContainEqual({ type: 'inbox', tenantId: 'acme' });
+      });
+
+      it('fails at once, with an inbox item, when the role returns failed()', async () => {
+        const r = await start([{ role: 'quitter', instructions: 'Check the counterparty' }]);
+        expect(await app.workers.runOnce()).toMatchObject({ outcome: 'failed', status: 'failed' });
+        const task = await taskOf(r.investigation.investigationId, 'quitter');
+        expect(task).toMatchObject({ status: 'failed', attempts: 1, error: 'the counterparty is not a company' });
+        expect((await app.store.tenant('acme').listInbox({ limit: 5 })).items[0]).toMatchObject({ kind: 'failed_task', taskId: task.id });
+      });
+
+      it('retries after the delay a RetryLaterError asks for', async () => {
+        const r = await start([{ role: 'throttled', instructions: 'Call the rate-limited API' }]);
+        await app.workers.runOnce();
+        expect(await taskOf(r.investigation.investigationId, 'throttled')).toMatchObject({ status: 'pending', wakeReason: 'retry', runAt: clock.now() + 30_000 });
+      });
+
+      it('waits on a new wait, and refuses a wait on a signal already delivered (it would wake the task forever)', async () => {
+        const r = await start([{ role: 'waiter', instructions: 'Needs the KYC file' }]);
+        const id = r.investigation.investigationId;
+        expect(await app.workers.runOnce()).toMatchObject({ outcome: 'wait', status: 'waiting' });
+        const [w] = await app.store.tenant('acme').listWaits(id);
+        expect(w).toMatchObject({ signal: 'kyc', status: 'open', deadline: clock.now() + 60_000 });
+        await app.runtime.signals.submit(caller, { investigationId: id, signal: 'kyc', payload: { ok: true } });
+        await app.workers.runOnce();
+        expect(await taskOf(id, 'waiter')).toMatchObject({ status: 'failed', error: expect.stringMatching(/waited for signal "kyc", which was already delivered/) });
       });
 
       it('fails at once on an UnrecoverableError', async () => {
