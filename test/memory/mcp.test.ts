@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CreateMessageRequestSchema, McpError, type CreateMessageRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/mcp/server.js';
-import { alice, bob, connect, makeApp, toolError, type Connected, type TestApp } from '../mcp/helpers.js';
+import { alice, bob, connect, makeApp, settle, toolError, type Connected, type TestApp } from '../mcp/helpers.js';
 
 const facts = (id: string) => `longhaul://memory/investigations/${id}/facts`;
 
@@ -100,6 +100,20 @@ describe('memory over MCP (real SDK client)', () => {
     expect(t1.events).toHaveLength(1);
     expect(t1.nextCursor).not.toBeNull();
     await expect(c.client.readResource({ uri: `${uri}?cursor=bogus` })).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it('notifies subscribers of a memory namespace when extraction or forgetting changes it', async () => {
+    await c.client.subscribeResource({ uri: `longhaul://memory/investigations/${id}` });
+    await c.call('record_event', { investigationId: id, role: 'agent', kind: 'finding', text: 'A fourth finding.' });
+    c.updated.length = 0;
+    await t.app.scheduler.tick('extraction');
+    await settle();
+    expect(c.updated).toContain(`longhaul://memory/investigations/${id}`);
+    c.updated.length = 0;
+    const [hit] = (await c.call('search_memory', { query: 'fourth finding', namespace: `investigations/${id}` })).results;
+    await c.call('forget_memory', { recordId: hit.recordId });
+    await settle();
+    expect(c.updated).toEqual([`longhaul://memory/investigations/${id}`]);
   });
 
   it('shows extraction progress on longhaul://sessions/{id}', async () => {
