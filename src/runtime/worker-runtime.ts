@@ -81,13 +81,19 @@ export class WorkerRuntime {
     this.nudge();
   }
 
-  /** Stops claiming; gives running roles `graceMs` to finish (their leases expire otherwise, and another run picks them up). */
+  /**
+   * Stops claiming and gives running roles `graceMs` to finish; then stops the rest
+   * (their sessions end `cancelled`, their leases expire, and another run picks the
+   * tasks up: at-least-once).
+   */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    const settled = (ms: number) =>
+      Promise.race([Promise.allSettled([...this.running.values(), ...this.intakes, this.filling, this.nudged]), new Promise((r) => setTimeout(r, ms).unref())]);
+    await settled(graceMs);
     for (const c of this.controllers) c.abort(new RunStopped('shutdown'));
-    const all = Promise.allSettled([...this.running.values(), ...this.intakes, this.filling, this.nudged]);
-    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await settled(1_000);
   }
 
   /** Claims runnable work soon (coalesced): after a task is delegated or a signal arrives. */
