@@ -27,6 +27,9 @@ function affects(change: Change, t: UriTarget): boolean {
       return t.kind === 'inbox';
     case 'memory':
       return t.kind === 'memory' && (t.prefix === '' || namespaceHasPrefix(change.namespace, t.prefix));
+    case 'tasks':
+      // Workers follow these; resource documents change through the `investigation` change sent alongside.
+      return false;
   }
 }
 

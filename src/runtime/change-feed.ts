@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 /** What changed, for resource subscriptions (`notifications/resources/updated`). */
 export type Change =
   | { type: 'investigation'; tenantId: string; id: string }
+  /** Tasks of an investigation were created or became runnable: what workers follow. */
+  | { type: 'tasks'; tenantId: string; investigationId: string }
   | { type: 'session'; tenantId: string; id: string }
   | { type: 'report'; tenantId: string; investigationId: string }
   | { type: 'inbox'; tenantId: string }

@@ -29,12 +29,15 @@ export class Events {
     if (input.data !== undefined && jsonSize(input.data) > MAX_EVENT_DATA_BYTES) {
       throw new InvalidInputError(`data is ${jsonSize(input.data)} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}.`);
     }
-    const append = async (sessionId: string, investigationId: string | null) => {
-      const ev = makeEvent(this.d, { tenantId: caller.tenantId, actorId: caller.actorId, sessionId, investigationId, role: input.role, kind, text: input.text, data: input.data });
-      const [stored] = await this.d.store.tenant(caller.tenantId).appendEvents([ev]);
+    const event = (sessionId: string, investigationId: string | null) =>
+      makeEvent(this.d, { tenantId: caller.tenantId, actorId: caller.actorId, sessionId, investigationId, role: input.role, kind, text: input.text, data: input.data });
+    // The whole call is one store step: append and touch the session (active for just
+    // this step, idle after), instead of begin-work, append, end-work.
+    const appendTo = async (sessionId: string, investigationId: string | null) => {
+      const r = await this.d.store.tenant(caller.tenantId).appendToSession(sessionId, [event(sessionId, investigationId)], this.d.clock.now());
       this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: sessionId });
       if (investigationId) this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: investigationId });
-      return { event: eventView(stored!), sessionId };
+      return { event: eventView(r.events[0]!), sessionId };
     };
     if (input.sessionId) {
       assertId(input.sessionId, 'ses', 'sessionId');
@@ -45,10 +48,24 @@ export class Events {
       if (s.status === 'terminated') {
         throw new IllegalTransitionError('session', 'terminated', 'active', `Session ${s.id} ended (${s.terminationReason}); record on the investigation instead (investigationId), which uses your live session.`);
       }
-      return this.sessions.withWork(caller, s.id, () => append(s.id, s.investigationId));
+      return appendTo(s.id, s.investigationId);
     }
-    const inv = await this.investigations.load(caller, input.investigationId!);
-    return this.investigations.inSupervisorSession(caller, inv, (sessionId) => append(sessionId, inv.id));
+    const investigationId = assertId(input.investigationId!, 'inv', 'investigationId');
+    // A live session of the caller's on it proves the investigation exists in this
+    // tenant and is open (closing terminates its sessions in the same step): the
+    // common case is then one read and one write.
+    const live = await this.sessions.liveSupervisorSession(caller, investigationId);
+    if (live) {
+      try {
+        return await appendTo(live.id, investigationId);
+      } catch (e) {
+        // Terminated between the read and the append (a sweep won): use a new session.
+        if (!(e instanceof IllegalTransitionError)) throw e;
+      }
+    }
+    const inv = await this.investigations.load(caller, investigationId);
+    this.investigations.assertOpen(inv);
+    return this.investigations.inSupervisorSession(caller, inv, (sessionId) => appendTo(sessionId, inv.id));
   }
 
   /** A page of a session's events (the `…/events` resource). */

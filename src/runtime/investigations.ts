@@ -33,7 +33,8 @@ export class Investigations {
     return inv;
   }
 
-  private assertOpen(inv: Investigation): void {
+  /** Refuses work on a closed investigation with a sentence saying what to do instead. */
+  assertOpen(inv: Investigation): void {
     if (inv.status !== 'open') {
       throw new IllegalTransitionError('investigation', inv.status, 'open', 'It is closed; start a new investigation to continue the work.');
     }
@@ -130,6 +131,7 @@ export class Investigations {
     await this.d.store.tenant(caller.tenantId).createInvestigation({ investigation, session, tasks, events });
     await this.sessions.endWork(caller, session.id);
     this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: investigation.id });
+    if (tasks.length) this.d.feed.publish({ type: 'tasks', tenantId: caller.tenantId, investigationId: investigation.id });
     const t = this.d.store.tenant(caller.tenantId);
     // Re-read: a task's wait may already have resolved against an earlier signal.
     const stored = await t.listTasks(investigation.id);
@@ -191,6 +193,7 @@ export class Investigations {
       const r = await this.d.store.tenant(caller.tenantId).createTask({ ...built, events: [event] });
       await this.d.store.tenant(caller.tenantId).touchInvestigation(inv.id, this.d.clock.now());
       this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: inv.id });
+      this.d.feed.publish({ type: 'tasks', tenantId: caller.tenantId, investigationId: inv.id });
       return {
         investigationId: inv.id,
         sessionId,

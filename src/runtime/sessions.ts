@@ -43,8 +43,8 @@ export class Sessions {
 
   /** The caller's live (not terminated) supervisor session on an investigation, if any. */
   async liveSupervisorSession(caller: Caller, investigationId: string): Promise<Session | null> {
-    const list = await this.d.store.tenant(caller.tenantId).listSessions({ investigationId, actorId: caller.actorId, kind: 'supervisor', limit: 20 });
-    return list.find((s) => s.status !== 'terminated') ?? null;
+    const [live] = await this.d.store.tenant(caller.tenantId).listSessions({ investigationId, actorId: caller.actorId, kind: 'supervisor', live: true, limit: 1 });
+    return live ?? null;
   }
 
   /**

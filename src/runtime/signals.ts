@@ -74,6 +74,7 @@ export class Signals {
     if (!r.duplicate) {
       await t.touchInvestigation(inv.id, now);
       this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: inv.id });
+      if (r.wokenTasks.length) this.d.feed.publish({ type: 'tasks', tenantId: caller.tenantId, investigationId: inv.id });
       if (r.resolvedWaits.length) this.d.logger.info('signal resolved waits', { investigationId: inv.id, signal: name, waits: r.resolvedWaits.length });
     }
     return {

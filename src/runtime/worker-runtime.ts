@@ -46,8 +46,8 @@ export interface RunReport {
  * one atomic store step. A waiting task's session goes idle (the idle timeout ends
  * it); a finished task's session is terminated `completed`. At most `concurrency`
  * run at once. Driven by the scheduler's worker job (src/scheduler/worker-job.ts; a
- * signal from another process is found there) and by `nudge()` on every change in this
- * process.
+ * signal from another process is found there) and by `nudge()` on every `tasks` change
+ * (tasks created or made runnable) in this process.
  */
 export class WorkerRuntime {
   private readonly running = new Map<string, Promise<RunReport | null>>();
@@ -72,10 +72,12 @@ export class WorkerRuntime {
   /** Listens for in-process changes (a new task, a signal) to run work at once. */
   start(): void {
     if (this.unsubscribe || this.stopped) return;
+    // Only task changes: following every investigation change would put a claim (a
+    // store write) behind every record_event.
     this.unsubscribe = this.d.feed.subscribe((c) => {
-      if (c.type !== 'investigation') return;
+      if (c.type !== 'tasks') return;
       this.nudge();
-      const p = this.intake(c.tenantId, c.id).finally(() => this.intakes.delete(p));
+      const p = this.intake(c.tenantId, c.investigationId).finally(() => this.intakes.delete(p));
       this.intakes.add(p);
     });
     this.nudge();
@@ -274,6 +276,7 @@ export class WorkerRuntime {
       else await this.sessions.endWork(caller, sessionId);
       await t.touchInvestigation(task.investigationId, d.clock.now()).catch(() => undefined);
       d.feed.publish({ type: 'investigation', tenantId: task.tenantId, id: task.investigationId });
+      if (r.task.status === 'pending') d.feed.publish({ type: 'tasks', tenantId: task.tenantId, investigationId: task.investigationId });
       if (p.report) d.feed.publish({ type: 'report', tenantId: task.tenantId, investigationId: task.investigationId });
       if (p.inbox) d.feed.publish({ type: 'inbox', tenantId: task.tenantId });
       d.logger.info('worker task outcome', { taskId: task.id, role: task.role, status: r.task.status, sessionId, reportId: p.report?.id });

@@ -45,6 +45,7 @@ export function deadlineSweep(d: RuntimeDeps, intervalMs: number, policy: Deadli
         if (!r) continue;
         expired.push({ waitId: w.id, taskId: w.taskId, taskStatus });
         d.feed.publish({ type: 'investigation', tenantId: w.tenantId, id: w.investigationId });
+        if (taskStatus === 'pending') d.feed.publish({ type: 'tasks', tenantId: w.tenantId, investigationId: w.investigationId });
         d.logger.info('wait timed out', { tenantId: w.tenantId, waitId: w.id, taskId: w.taskId, signal: w.signal, taskStatus });
       }
       return { processed: expired.length, more: due.length === batch, detail: { expired } };

@@ -119,8 +119,8 @@ export interface TenantStore {
   // ---- sessions ----
   createSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | null>;
-  /** Newest first. */
-  listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; kind?: Session['kind']; limit?: number }): Promise<Session[]>;
+  /** Newest first. `live: true` keeps only sessions that are not terminated. */
+  listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }): Promise<Session[]>;
   /**
    * Work begins on a session: inflight + 1, status `active`, lastActivityAt = now.
    * Throws IllegalTransitionError if it is terminated, NotFoundError if absent.
@@ -128,6 +128,14 @@ export interface TenantStore {
   beginWork(id: string, now: number): Promise<Session>;
   /** Work ends: inflight - 1 (not below 0); at 0 the session goes `idle`; lastActivityAt = now. */
   endWork(id: string, now: number): Promise<Session>;
+  /**
+   * A whole short piece of work on a session in one atomic step — the session active
+   * for just this step, as beginWork + appendEvents + endWork would leave it, in one
+   * transaction instead of three: appends `events` (each must carry this sessionId),
+   * sets lastActivityAt = now, and leaves the session `idle` (or `active` while other
+   * work is in flight). IllegalTransitionError when it is terminated.
+   */
+  appendToSession(sessionId: string, events: NewEvent[], now: number): Promise<{ session: Session; events: MemoryEvent[] }>;
   /** Keeps an active session alive: lastActivityAt = now. No-op on a terminated one (returns it). */
   heartbeat(id: string, now: number): Promise<Session>;
   /**

@@ -329,6 +329,34 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         await expect(a.beginWork(f.ids('ses'), T0)).rejects.toBeInstanceOf(NotFoundError);
       });
 
+      it('appendToSession appends and touches in one step: idle after, active while other work is in flight', async () => {
+        const s = f.session({ inflight: 0, status: 'idle' });
+        await a.createSession(s);
+        const e1 = f.event({ sessionId: s.id, text: 'first' });
+        const r = await a.appendToSession(s.id, [e1], T0 + 5 * MINUTE);
+        expect(r.session).toMatchObject({ status: 'idle', inflight: 0, lastActivityAt: T0 + 5 * MINUTE, dueAt: T0 + 20 * MINUTE, version: 2 });
+        expect(r.events.map((e) => e.text)).toEqual(['first']);
+        expect(await a.getSession(s.id)).toEqual(r.session);
+        expect((await a.listEvents({ sessionId: s.id, limit: 10 })).items.map((e) => e.id)).toEqual([e1.id]);
+        expect((await a.getCheckpoint(s.id))?.dueAt).not.toBeNull();
+
+        await a.beginWork(s.id, T0 + 6 * MINUTE);
+        const busy = await a.appendToSession(s.id, [f.event({ sessionId: s.id, text: 'second' })], T0 + 7 * MINUTE);
+        expect(busy.session).toMatchObject({ status: 'active', inflight: 1, lastActivityAt: T0 + 7 * MINUTE });
+      });
+
+      it('appendToSession refuses a terminated session, an event of another session, and writes nothing then', async () => {
+        const s = f.session();
+        const other = f.session();
+        await a.createSession(s);
+        await a.createSession(other);
+        await expect(a.appendToSession(s.id, [f.event({ sessionId: other.id })], T0 + 1)).rejects.toBeInstanceOf(InvalidInputError);
+        await a.terminateSession(s.id, 'cancelled', T0 + 2);
+        await expect(a.appendToSession(s.id, [f.event({ sessionId: s.id })], T0 + 3)).rejects.toBeInstanceOf(IllegalTransitionError);
+        expect((await a.listEvents({ sessionId: s.id, limit: 10 })).total).toBe(0);
+        await expect(b.appendToSession(other.id, [], T0 + 4)).rejects.toBeInstanceOf(NotFoundError);
+      });
+
       it('heartbeat keeps a session alive and is a no-op once terminated', async () => {
         const s = f.session();
         await a.createSession(s);
@@ -364,6 +392,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect((await a.listSessions({ investigationId: inv.id, kind: 'worker' })).map((s) => s.id)).toEqual([w2.id, w1.id]);
         expect((await a.listSessions({ actorId: 'bot', status: 'terminated' })).map((s) => s.id)).toEqual([w1.id]);
         expect((await a.listSessions({ limit: 2 })).map((s) => s.id)).toEqual([loose.id, w2.id]);
+        expect((await a.listSessions({ investigationId: inv.id, live: true })).map((s) => s.id)).not.toContain(w1.id);
+        expect((await a.listSessions({ investigationId: inv.id, live: true })).length).toBe(2);
       });
 
       it('dueSessions returns non-terminated sessions due by now, oldest due first, bounded, across tenants', async () => {

@@ -485,11 +485,11 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
-  async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; kind?: Session['kind']; limit?: number }) {
+  async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }) {
     return this.atomic(() => {
       const list = [...this.d().sessions.values()]
         .filter((s) => (q.investigationId === undefined || s.investigationId === q.investigationId) && (q.actorId === undefined || s.actorId === q.actorId))
-        .filter((s) => (q.status === undefined || s.status === q.status) && (q.kind === undefined || s.kind === q.kind))
+        .filter((s) => (q.status === undefined || s.status === q.status) && (q.kind === undefined || s.kind === q.kind) && (!q.live || s.status !== 'terminated'))
         .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
       return (q.limit === undefined ? list : list.slice(0, pageLimit(q.limit))).map(copy);
     });
@@ -517,6 +517,17 @@ class MemoryTenantStore implements TenantStore {
       if (s.status === 'terminated') return copy(s);
       const inflight = Math.max(0, s.inflight - 1);
       return this.updateSession(tx, s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+    });
+  }
+
+  async appendToSession(sessionId: string, events: NewEvent[], now: number) {
+    return this.atomic((tx) => {
+      const s = this.mustSession(sessionId);
+      if (s.status === 'terminated') throw terminatedError('active');
+      for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
+      const stored = this.appendIn(tx, events);
+      const session = this.updateSession(tx, this.mustSession(sessionId), { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now });
+      return { session, events: stored };
     });
   }
 

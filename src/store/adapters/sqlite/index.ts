@@ -285,8 +285,10 @@ class SqliteTenantStore implements TenantStore {
     for (const ev of events) {
       assertSameTenant(this.tenantId, ev, `event ${ev.id}`);
       if (ev.sessionId !== null && !known.has('s' + ev.sessionId)) {
-        this.mustSession(ev.sessionId);
+        const s = this.mustSession(ev.sessionId);
         known.add('s' + ev.sessionId);
+        // The session's own investigation exists (sessions are created with it).
+        if (s.investigationId !== null) known.add('i' + s.investigationId);
       }
       if (ev.investigationId !== null && !known.has('i' + ev.investigationId)) {
         this.mustInvestigation(ev.investigationId);
@@ -301,10 +303,12 @@ class SqliteTenantStore implements TenantStore {
   }
 
   private markDue(sessionId: string, at: number, how: 'if_unset' | 'earliest'): void {
-    const rule = how === 'if_unset' ? 'coalesce(due_at, excluded.due_at)' : 'CASE WHEN due_at IS NULL THEN excluded.due_at ELSE min(due_at, excluded.due_at) END';
+    // The WHERE makes an append to a session already due write nothing here: one page
+    // less per event in the WAL.
+    const when = how === 'if_unset' ? 'checkpoints.due_at IS NULL' : 'checkpoints.due_at IS NULL OR excluded.due_at < checkpoints.due_at';
     this.db.run(
       `INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at) VALUES (?, ?, 0, NULL, NULL, ?)
-       ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = ${rule}`,
+       ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE ${when}`,
       this.tenantId,
       sessionId,
       at,
@@ -454,7 +458,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => this.find(C.sessions, id));
   }
 
-  async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; kind?: Session['kind']; limit?: number }) {
+  async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }) {
     return this.db.read(() => {
       const where = ['tenant_id = @tenantId'];
       const params: Row = { tenantId: this.tenantId, limit: q.limit === undefined ? -1 : pageLimit(q.limit) };
@@ -468,6 +472,7 @@ class SqliteTenantStore implements TenantStore {
         where.push(`${col} = @${field}`);
         params[field] = q[field];
       }
+      if (q.live) where.push(`status <> 'terminated'`);
       return this.list(C.sessions, `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT @limit`, params);
     });
   }
@@ -493,6 +498,17 @@ class SqliteTenantStore implements TenantStore {
       if (s.status === 'terminated') return s;
       const inflight = Math.max(0, s.inflight - 1);
       return this.updateSession(s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+    });
+  }
+
+  async appendToSession(sessionId: string, events: NewEvent[], now: number) {
+    return this.db.write(() => {
+      const s = this.mustSession(sessionId);
+      if (s.status === 'terminated') throw terminatedError('active');
+      for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
+      const stored = this.appendIn(events);
+      const session = this.updateSession(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now });
+      return { session, events: stored };
     });
   }
 
