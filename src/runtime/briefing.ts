@@ -50,8 +50,7 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
     t.listWaits(inv.id),
     t.listSignals(inv.id),
     t.listReports(inv.id),
-    // Unfiltered by status (see worker-context.ts: a SQLite planner error); superseded ones are dropped below.
-    t.listRecords({ namespacePrefix: factsNs, limit: 16 }),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8 }),
     t.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
     t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 8, order: 'desc' }),
     t.listEvents({ investigationId: inv.id, limit: 1 }),
@@ -122,7 +121,7 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
   if (text.length > BRIEFING_MAX_CHARS) text = text.slice(0, BRIEFING_MAX_CHARS - 1) + '…';
 
   // Then what we know and the latest activity, while there is room.
-  const facts = dedupe([...relevantFacts.map((r) => r.record), ...newestFacts.items.filter((r) => r.status === 'active')]).slice(0, 10);
+  const facts = dedupe([...relevantFacts.map((r) => r.record), ...newestFacts.items]).slice(0, 10);
   const nice: string[] = [];
   if (facts.length) {
     nice.push(`\n## What we know (${newestFacts.total} fact record(s) in memory; most relevant)`);

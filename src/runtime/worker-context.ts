@@ -35,21 +35,18 @@ export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, 
   const factsNs = namespaces.investigationFacts(inv.id);
   const [waits, newestFacts, relevant, events, findings, sessions] = await Promise.all([
     t.listWaits(inv.id),
-    // No `status` filter in these listings: the SQLite adapter's status+prefix listing hits
-    // "internal query planner error" on SQLite 3.53 (reported); superseded ones are dropped below.
-    t.listRecords({ namespacePrefix: factsNs, limit: L.facts * 2 }),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts }),
     t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
     t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events }),
     t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings }),
     t.listSessions({ investigationId: inv.id, limit: L.summaries * 2 }),
   ]);
-  const facts = dedupe([...relevant.map((r) => r.record), ...newestFacts.items.filter((r) => r.status === 'active')]).slice(0, L.facts);
+  const facts = dedupe([...relevant.map((r) => r.record), ...newestFacts.items]).slice(0, L.facts);
   const summaries: MemoryRecord[] = [];
   for (const s of sessions) {
     if (s.id === currentSessionId || summaries.length >= L.summaries) continue;
-    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), limit: 2 });
-    const summary = page.items.find((x) => x.status === 'active');
-    if (summary) summaries.push(summary);
+    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1 });
+    if (page.items[0]) summaries.push(page.items[0]);
   }
   const taskWaits = waits.filter((w) => w.taskId === task.id);
   const names = new Set<string>([...taskWaits.map((w) => w.signal), ...(task.waitFor ? [task.waitFor.signal] : [])]);

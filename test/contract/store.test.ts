@@ -260,6 +260,41 @@ describe('sqlite search on broad queries (more matches than it ranks at once)', 
   });
 });
 
+describe('sqlite listRecords under a namespace prefix with a status filter', () => {
+  // SQLite 3.53's planner failed ("internal query planner error") on the earlier form of
+  // this query once index statistics existed; the demo hit it after a restart.
+  it('lists by prefix and status after ANALYZE, without siblings that share the prefix text', async () => {
+    const file = tempDb();
+    let store = openSqliteStore({ path: file });
+    const f = fixtures('acme');
+    const t = store.tenant('acme');
+    const session = f.session();
+    await t.createSession(session);
+    const namespaces = ['investigations/inv_A/facts', 'investigations/inv_A-2/facts', 'investigations/inv_B/facts', `sessions/${session.id}/summary`];
+    const writes = Array.from({ length: 400 }, (_, i) => ({
+      op: 'create' as const,
+      record: f.record(namespaces[i % 4]!, `fact number ${i}`, { status: i % 5 ? 'active' : 'superseded', topicKey: i % 3 ? `topic-${i}` : null, createdAt: T0 + i, updatedAt: T0 + i }),
+    }));
+    await t.commitExtraction({ sessionId: session.id, expectedThroughSeq: 0, throughSeq: 1, now: T0 + 1000, dueAt: null, writes });
+    await store.close();
+    const raw = new Database(file);
+    raw.exec('ANALYZE');
+    raw.close();
+    store = openSqliteStore({ path: file });
+    try {
+      const a = store.tenant('acme');
+      const active = await a.listRecords({ namespacePrefix: 'investigations/inv_A', status: 'active', limit: 500 });
+      expect(active.total).toBe(80);
+      expect(new Set(active.items.map((r) => r.namespace))).toEqual(new Set(['investigations/inv_A/facts']));
+      expect((await a.listRecords({ namespacePrefix: 'investigations/inv_A/facts', status: 'superseded', limit: 500 })).total).toBe(20);
+      expect((await a.listRecords({ namespacePrefix: `sessions/${session.id}/summary`, status: 'active', limit: 1 })).items).toHaveLength(1);
+      expect((await a.listRecords({ namespacePrefix: 'investigations', limit: 500 })).total).toBe(300);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('mapSqliteError', () => {
   it('maps the codes that mean the file is unreachable to StorageUnavailableError', () => {
     for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY_DBMOVED', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_LOCKED']) {

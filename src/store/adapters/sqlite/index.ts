@@ -740,9 +740,13 @@ class SqliteTenantStore implements TenantStore {
       const where = ['tenant_id = @tenantId'];
       const params: Row = { tenantId: this.tenantId };
       if (prefix !== '') {
-        // Segment-wise and index-friendly: everything under "p/" sorts in ["p/", "p0").
-        where.push('(namespace = @prefix OR (namespace >= @lo AND namespace < @hi))');
-        Object.assign(params, { prefix, lo: prefix + '/', hi: prefix + '0' });
+        // Segment-wise and index-friendly: "p" and everything under "p/" sort in
+        // ["p", "p0"); the second test drops siblings such as "p-x" that sort there too.
+        // (Not written as `namespace = p OR namespace in ["p/", "p0")`: with a status
+        // filter and index statistics, SQLite 3.53's planner fails on that OR with
+        // "internal query planner error".)
+        where.push('namespace >= @prefix AND namespace < @hi AND (namespace = @prefix OR substr(namespace, @prefixLength + 1, 1) = \'/\')');
+        Object.assign(params, { prefix, hi: prefix + '0', prefixLength: prefix.length });
       }
       if (q.status) {
         where.push('status = @status');
