@@ -58,6 +58,25 @@ export function assertTaskTransition(from: TaskStatus, to: TaskStatus): void {
   }
 }
 
+/**
+ * A runnable task as a claim leaves it: `running`, leased to `owner` until now + leaseMs,
+ * one more attempt. A reclaimed `running` task (its lease expired: the process that ran
+ * it died) wakes with `lease_expired`. Every store adapter applies this same rule.
+ */
+export function claimedTask(task: Task, owner: string, now: number, leaseMs: number): Task {
+  return {
+    ...task,
+    status: 'running',
+    wakeReason: task.status === 'running' ? 'lease_expired' : task.wakeReason,
+    runAt: null,
+    leaseOwner: owner,
+    leaseUntil: now + leaseMs,
+    attempts: task.attempts + 1,
+    updatedAt: now,
+    version: task.version + 1,
+  };
+}
+
 export type WaitStatus = 'open' | 'resolved' | 'timed_out' | 'cancelled';
 
 /** A task's durable wait for a named signal, with a deadline. Survives restarts. */

@@ -13,7 +13,7 @@ import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
 import { sessionDueAt, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
-import { assertTaskTransition, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { assertTaskTransition, claimedTask, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { assertTenantId } from '../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
 import {
@@ -196,17 +196,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
         }
         if (!best) return null;
         const { d, task } = best;
-        const claimed: Task = {
-          ...task,
-          status: 'running',
-          wakeReason: task.status === 'running' ? 'lease_expired' : task.wakeReason,
-          runAt: null,
-          leaseOwner: owner,
-          leaseUntil: now + leaseMs,
-          attempts: task.attempts + 1,
-          updatedAt: now,
-          version: task.version + 1,
-        };
+        const claimed = claimedTask(task, owner, now, leaseMs);
         tx.set(d.tasks, task.id, claimed);
         return copyTask(claimed);
       });

@@ -15,7 +15,7 @@ import { assertInvestigationTransition, type Investigation, type InvestigationSt
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
-import { assertTaskTransition, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { assertTaskTransition, claimedTask, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
@@ -138,17 +138,7 @@ class SqliteStore implements StorePort {
       if (candidates.length === 0) return null;
       const key = (t: Task): Key => (t.status === 'pending' ? [t.runAt!, 0, t.tenantId, t.id] : [t.leaseUntil!, 1, t.tenantId, t.id]);
       const task = candidates.sort((x, y) => cmp(key(x), key(y)))[0]!;
-      const claimed: Task = {
-        ...task,
-        status: 'running',
-        wakeReason: task.status === 'running' ? 'lease_expired' : task.wakeReason,
-        runAt: null,
-        leaseOwner: owner,
-        leaseUntil: now + leaseMs,
-        attempts: task.attempts + 1,
-        updatedAt: now,
-        version: task.version + 1,
-      };
+      const claimed = claimedTask(task, owner, now, leaseMs);
       this.db.run(C.tasks.updateSql, C.tasks.params(claimed));
       return claimed;
     });
