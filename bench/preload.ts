@@ -58,7 +58,7 @@ export async function openInvestigation(t: TenantStore, subject: string): Promis
   const investigationId = ids('inv');
   const sessionId = ids('ses');
   await t.createInvestigation({
-    investigation: { id: investigationId, tenantId: TENANT, actorId: ACTOR, subject, objective: `Benchmark ${subject}`, status: 'open', outcome: null, summary: null, deadline: null, createdAt: now, updatedAt: now, closedAt: null, version: 1 },
+    investigation: { id: investigationId, tenantId: TENANT, actorId: ACTOR, subject, objective: `Benchmark ${subject}`, status: 'open', outcome: null, summary: null, deadline: null, overdueAt: null, createdAt: now, updatedAt: now, closedAt: null, version: 1 },
     session: {
       id: sessionId, tenantId: TENANT, actorId: ACTOR, kind: 'supervisor', role: null, investigationId, taskId: null, status: 'idle', terminationReason: null,
       startedAt: now, lastActivityAt: now, terminatedAt: null, idleTimeoutMs: 7 * DAY, maxDurationMs: 7 * DAY, inflight: 0, dueAt: now + 7 * DAY, version: 1,

@@ -15,6 +15,8 @@ export interface Investigation {
   summary: string | null;
   /** Optional overall deadline (epoch ms). */
   deadline: number | null;
+  /** When the deadline sweep found it still open past its deadline (flagged once; it stays open). */
+  overdueAt: number | null;
   createdAt: number;
   updatedAt: number;
   closedAt: number | null;

@@ -11,7 +11,7 @@ export interface Report {
   createdAt: number;
 }
 
-export type InboxKind = 'escalation' | 'report' | 'failed_task';
+export type InboxKind = 'escalation' | 'report' | 'failed_task' | 'overdue';
 
 /** Something that needs a person, shown in `longhaul://inbox`. */
 export interface InboxItem {

@@ -30,6 +30,7 @@ export const investigationSchema = z
     summary: z.string().nullable().describe('Closing summary, if any'),
     openedBy: z.string().describe('Actor who opened it'),
     deadline: tsOrNull('Overall deadline'),
+    overdueAt: tsOrNull('When it was found still open past its deadline (it stays open; see longhaul://inbox); null when not overdue'),
     createdAt: ts('Opened at'),
     updatedAt: ts('Last change'),
     closedAt: tsOrNull('Closed at'),

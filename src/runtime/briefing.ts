@@ -72,7 +72,7 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
   const head: string[] = [
     `# Briefing: ${clip(inv.subject, 120)} (${inv.id})`,
     `Objective: ${clip(inv.objective, 300)}`,
-    `Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''} · tasks: ${countBy(tasks, (x) => x.status) || 'none'} · reports filed: ${reports.length}${reports.length ? ` (latest: ${reportUri})` : ''}`,
+    `Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''}${inv.deadline !== null ? ` · deadline ${iso(inv.deadline)}${inv.overdueAt !== null ? ' (PASSED)' : ''}` : ''} · tasks: ${countBy(tasks, (x) => x.status) || 'none'} · reports filed: ${reports.length}${reports.length ? ` (latest: ${reportUri})` : ''}`,
     `Timeline: ${eventsTotal} events — longhaul://investigations/${inv.id}/timeline`,
     since === null ? 'Everything so far:' : `Since your last session (${iso(since)}):`,
   ];

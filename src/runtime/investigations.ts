@@ -108,6 +108,7 @@ export class Investigations {
       outcome: null,
       summary: null,
       deadline,
+      overdueAt: null,
       createdAt: now,
       updatedAt: now,
       closedAt: null,

@@ -17,6 +17,8 @@ export const investigationView = (i: Investigation) => ({
   summary: i.summary,
   openedBy: i.actorId,
   deadline: isoOrNull(i.deadline),
+  /** When it was found still open past its deadline (null: not overdue). */
+  overdueAt: isoOrNull(i.overdueAt),
   createdAt: iso(i.createdAt),
   updatedAt: iso(i.updatedAt),
   closedAt: isoOrNull(i.closedAt),

@@ -1,4 +1,5 @@
 import { iso } from '../domain/clock.js';
+import { isTerminalTask } from '../domain/task.js';
 import type { RuntimeDeps } from '../runtime/deps.js';
 import { makeEvent } from '../runtime/event-factory.js';
 import { SWEEP_BATCH, type Job } from './job.js';
@@ -48,7 +49,49 @@ export function deadlineSweep(d: RuntimeDeps, intervalMs: number, policy: Deadli
         if (taskStatus === 'pending') d.feed.publish({ type: 'tasks', tenantId: w.tenantId, investigationId: w.investigationId });
         d.logger.info('wait timed out', { tenantId: w.tenantId, waitId: w.id, taskId: w.taskId, signal: w.signal, taskStatus });
       }
-      return { processed: expired.length, more: due.length === batch, detail: { expired } };
+      const overdue = await flagOverdueInvestigations(d, now, batch);
+      return { processed: expired.length + overdue.length, more: due.length === batch || overdue.length === batch, detail: { expired, overdue } };
     },
   };
+}
+
+/**
+ * Investigations still open past their own deadline (`start_investigation`'s
+ * `deadline`): each is flagged overdue once, with an event on its timeline and an inbox
+ * item. Nothing is cancelled — whether to extend, close or keep waiting is a person's
+ * call.
+ */
+async function flagOverdueInvestigations(d: RuntimeDeps, now: number, batch: number): Promise<string[]> {
+  const flagged: string[] = [];
+  for (const inv of await d.store.dueInvestigations(now, batch)) {
+    const t = d.store.tenant(inv.tenantId);
+    const open = (await t.listTasks(inv.id)).filter((x) => !isTerminalTask(x.status));
+    const waiting = open.filter((x) => x.status === 'waiting').length;
+    const what = open.length ? `${open.length} task(s) still open${waiting ? `, ${waiting} waiting for a signal` : ''}` : 'no open tasks';
+    const text = `Investigation passed its deadline (${iso(inv.deadline!)}) while still open: ${what}. Close it, or keep it open and carry on.`;
+    const r = await t.markOverdue({
+      id: inv.id,
+      now,
+      events: [makeEvent(d, { tenantId: inv.tenantId, actorId: 'longhaul', sessionId: null, investigationId: inv.id, role: 'system', kind: 'status', text, data: { deadline: inv.deadline, openTasks: open.map((x) => x.id) } })],
+      inbox: [
+        {
+          id: d.ids('inb'),
+          tenantId: inv.tenantId,
+          investigationId: inv.id,
+          kind: 'overdue',
+          title: `Overdue: ${inv.subject}`,
+          detail: text,
+          taskId: null,
+          reportId: null,
+          createdAt: now,
+        },
+      ],
+    });
+    if (!r) continue;
+    flagged.push(inv.id);
+    d.feed.publish({ type: 'investigation', tenantId: inv.tenantId, id: inv.id });
+    d.feed.publish({ type: 'inbox', tenantId: inv.tenantId });
+    d.logger.info('investigation overdue', { tenantId: inv.tenantId, investigationId: inv.id, openTasks: open.length });
+  }
+  return flagged;
 }

@@ -29,6 +29,8 @@ export interface StorePort {
   dueSessions(now: number, limit: number): Promise<Session[]>;
   /** Open waits with deadline <= now, earliest first. */
   dueWaits(now: number, limit: number): Promise<Wait[]>;
+  /** Open investigations past their own deadline and not yet flagged overdue, earliest first. */
+  dueInvestigations(now: number, limit: number): Promise<Investigation[]>;
   /**
    * Atomically claims one runnable task: `pending` with runAt <= now, or `running`
    * whose lease expired (leaseUntil <= now; its wakeReason becomes `lease_expired`).
@@ -98,6 +100,12 @@ export interface TenantStore {
   getInvestigation(id: string): Promise<Investigation | null>;
   /** Newest first. `query` matches subject/objective (case-insensitive substring). */
   listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>>;
+  /**
+   * Flags an open investigation past its deadline as overdue (overdueAt = now), with
+   * events and inbox items, in one step. It stays open: a person decides what next.
+   * Returns null when it was closed or already flagged (idempotent under double sweeps).
+   */
+  markOverdue(input: { id: string; now: number; events: NewEvent[]; inbox: InboxItem[] }): Promise<Investigation | null>;
   /** Bumps updatedAt and version (compare-and-set on version when given). */
   touchInvestigation(id: string, now: number): Promise<void>;
   /**

@@ -39,6 +39,7 @@ export function fixtures(tenantId: string) {
         outcome: null,
         summary: null,
         deadline: null,
+        overdueAt: null,
         createdAt: T0,
         updatedAt: T0,
         closedAt: null,

@@ -295,6 +295,30 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
       });
     });
 
+    describe('investigation deadlines', () => {
+      it('dueInvestigations finds open ones past their deadline, earliest first, bounded, across tenants; markOverdue flags once', async () => {
+        const late = await openInvestigation(a, f, { investigation: { deadline: T0 + 2 * HOUR } });
+        const later = await openInvestigation(b, g, { investigation: { deadline: T0 + 3 * HOUR } });
+        await openInvestigation(a, f, { investigation: { deadline: T0 + 10 * HOUR } });
+        await openInvestigation(a, f);
+        const closed = await openInvestigation(a, f, { investigation: { deadline: T0 + HOUR } });
+        await a.closeInvestigation({ id: closed.inv.id, expectedVersion: closed.inv.version, now: T0 + 1, outcome: 'cancelled', summary: null, terminationReason: 'cancelled', events: [] });
+        expect((await store.dueInvestigations(T0 + 4 * HOUR, 10)).map((i) => i.id)).toEqual([late.inv.id, later.inv.id]);
+        expect((await store.dueInvestigations(T0 + 4 * HOUR, 1)).map((i) => i.id)).toEqual([late.inv.id]);
+
+        const item = { id: f.ids('inb'), tenantId: f.tenantId, investigationId: late.inv.id, kind: 'overdue' as const, title: 'Overdue', detail: 'd', taskId: null, reportId: null, createdAt: T0 + 4 * HOUR };
+        const flagged = await a.markOverdue({ id: late.inv.id, now: T0 + 4 * HOUR, events: [f.event({ sessionId: null, investigationId: late.inv.id, text: 'overdue' })], inbox: [item] });
+        expect(flagged).toMatchObject({ id: late.inv.id, status: 'open', overdueAt: T0 + 4 * HOUR });
+        expect(await a.getInvestigation(late.inv.id)).toEqual(flagged);
+        expect(await a.markOverdue({ id: late.inv.id, now: T0 + 5 * HOUR, events: [], inbox: [] })).toBeNull();
+        expect(await a.markOverdue({ id: closed.inv.id, now: T0 + 5 * HOUR, events: [], inbox: [] })).toBeNull();
+        await expect(b.markOverdue({ id: late.inv.id, now: T0 + 5 * HOUR, events: [], inbox: [] })).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.dueInvestigations(T0 + 5 * HOUR, 10)).map((i) => i.id)).toEqual([later.inv.id]);
+        expect((await a.listInbox({ limit: 10 })).items.map((i) => i.id)).toEqual([item.id]);
+        expect((await a.listEvents({ investigationId: late.inv.id, limit: 10 })).items.map((e) => e.text)).toContain('overdue');
+      });
+    });
+
     describe('sessions', () => {
       it('createSession stores it with dueAt from the lifecycle rule; ids are unique', async () => {
         const s = f.session({ dueAt: 123 });

@@ -101,6 +101,34 @@ describe('scheduler sweeps (fake clock)', () => {
       expect(changes).toContainEqual({ type: 'investigation', tenantId: 'acme', id: investigationId });
     });
 
+    it('flags an investigation still open past its own deadline once: an event and an inbox item, nothing cancelled', async () => {
+      const r = await app.runtime.investigations.start(caller, {
+        subject: 'TechCorp',
+        objective: 'Check it within a week',
+        deadline: 'P7D',
+        tasks: [{ role: 'kyc-review', instructions: 'Needs the registry extract', waitFor: { signal: 'registry_extract', timeout: 'P30D' } }],
+      });
+      const investigationId = r.investigation.investigationId;
+      clock.advance(7 * 86_400_000 - 1);
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(0);
+      clock.advance(1);
+      const first = await app.scheduler.tick('deadlines');
+      expect(first.deadlines!.detail).toMatchObject({ overdue: [investigationId] });
+      expect((await app.scheduler.tick('deadlines')).deadlines!.processed).toBe(0);
+      const state = await app.runtime.investigations.get(caller, investigationId);
+      expect(state.investigation.status).toBe('open');
+      expect(state.investigation.overdueAt).toBe(new Date(clock.now()).toISOString());
+      expect(state.tasks[0]!.status).toBe('waiting');
+      const inbox = await app.store.tenant('acme').listInbox({ limit: 10 });
+      expect(inbox.items).toEqual([expect.objectContaining({ kind: 'overdue', investigationId, title: 'Overdue: TechCorp' })]);
+      expect(inbox.items[0]!.detail).toMatch(/1 task\(s\) still open, 1 waiting for a signal/);
+      const timeline = await app.runtime.events.timeline(caller, investigationId, {});
+      expect(timeline.events.at(-1)!.text).toMatch(/passed its deadline .* while still open/);
+      expect(changes).toContainEqual({ type: 'inbox', tenantId: 'acme' });
+      const resumed = await app.runtime.resume(caller, investigationId);
+      expect(resumed.briefing.text).toMatch(/deadline .*\(PASSED\)/);
+    });
+
     it('does not time out a wait that a signal resolved first', async () => {
       const r = await app.runtime.investigations.start(caller, {
         subject: 'TechCorp',

@@ -30,7 +30,7 @@ let n = 0;
 const id = (p: string) => `${p}_${String(++n).padStart(30, '0')}`;
 
 export function investigation(over: Partial<Investigation> = {}): Investigation {
-  return { id: id('inv'), tenantId: 'acme', actorId: 'alice', subject: 'TechCorp', objective: 'Check TechCorp before onboarding', status: 'open', outcome: null, summary: null, deadline: null, createdAt: T0, updatedAt: T0, closedAt: null, version: 1, ...over };
+  return { id: id('inv'), tenantId: 'acme', actorId: 'alice', subject: 'TechCorp', objective: 'Check TechCorp before onboarding', status: 'open', outcome: null, summary: null, deadline: null, overdueAt: null, createdAt: T0, updatedAt: T0, closedAt: null, version: 1, ...over };
 }
 
 export function task(inv: Investigation, over: Partial<Task> = {}): Task {

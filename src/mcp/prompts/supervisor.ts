@@ -18,7 +18,7 @@ Tools, and when to use them:
 - close_investigation — when the user has decided; it cancels open tasks and waits.
 - forget_memory — only when the user asks to remove a remembered record.
 
-Resources: longhaul://investigations/{id}/report (the latest report, Markdown; earlier filings linked), longhaul://inbox (escalations, reports to review, failed tasks across investigations), …/timeline, longhaul://sessions/{id}. Subscribe instead of polling: you are notified when they change.
+Resources: longhaul://investigations/{id}/report (the latest report, Markdown; earlier filings linked), longhaul://inbox (escalations, reports to review, failed tasks, overdue investigations), …/timeline, longhaul://sessions/{id}. Subscribe instead of polling: you are notified when they change.
 
 Working rules: waits last days — never busy-wait; tell the user what is pending and when it is due. Quote citations (file:line) when you report findings. An incomplete report is an escalation: say what is missing and who must provide it.`;
 

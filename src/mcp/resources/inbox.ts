@@ -7,7 +7,7 @@ export const inboxResource = defineResource({
   title: 'Inbox',
   description:
     'What needs a person, across your investigations, newest first (JSON): escalations (a wait passed its deadline; an incomplete report was filed), ' +
-    'reports awaiting review, and failed tasks — each with its investigation and report links. Paged: ?limit=&cursor= (at most 50; nextPage is the next URI). Subscribe to hear of new items.',
+    'reports awaiting review, failed tasks, and investigations still open past their deadline — each with its investigation and report links. Paged: ?limit=&cursor= (at most 50; nextPage is the next URI). Subscribe to hear of new items.',
   uriTemplate: 'longhaul://inbox',
   mimeType: 'application/json',
   async list() {

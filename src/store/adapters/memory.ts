@@ -180,6 +180,17 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
       );
     },
 
+    async dueInvestigations(now, limit) {
+      return atomic(() =>
+        allTenants()
+          .flatMap(([, d]) => [...d.investigations.values()])
+          .filter((i) => i.status === 'open' && i.deadline !== null && i.overdueAt === null && i.deadline <= now)
+          .sort((a, b) => cmp([a.deadline!, a.tenantId, a.id], [b.deadline!, b.tenantId, b.id]))
+          .slice(0, pageLimit(limit))
+          .map(copy),
+      );
+    },
+
     async claimTask(now, owner, leaseMs, roles) {
       return atomic((tx) => {
         if (roles.length === 0) return null;
@@ -417,6 +428,19 @@ class MemoryTenantStore implements TenantStore {
         .filter((i) => !needle || i.subject.toLowerCase().includes(needle) || i.objective.toLowerCase().includes(needle))
         .sort(newerFirst);
       return pageDesc(all, 'inv', q.limit, q.cursor);
+    });
+  }
+
+  async markOverdue(input: { id: string; now: number; events: NewEvent[]; inbox: InboxItem[] }) {
+    return this.atomic((tx) => {
+      const d = this.d();
+      const inv = this.mustInvestigation(input.id);
+      if (inv.status !== 'open' || inv.overdueAt !== null) return null;
+      const flagged = { ...inv, overdueAt: input.now, updatedAt: input.now, version: inv.version + 1 };
+      tx.set(d.investigations, inv.id, flagged);
+      this.appendIn(tx, input.events);
+      for (const i of input.inbox) this.insert(tx, d.inbox, i, 'inbox item');
+      return copy(flagged);
     });
   }
 

@@ -120,6 +120,14 @@ class SqliteStore implements StorePort {
     );
   }
 
+  async dueInvestigations(now: number, limit: number): Promise<Investigation[]> {
+    return this.db.read(() =>
+      this.db
+        .all(`SELECT * FROM investigations WHERE status = 'open' AND deadline IS NOT NULL AND overdue_at IS NULL AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ?`, now, pageLimit(limit))
+        .map((r) => C.investigations.fromRow(r)),
+    );
+  }
+
   async claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[]): Promise<Task | null> {
     if (roles.length === 0) return this.db.read(() => null);
     const rolesJson = JSON.stringify(roles);
@@ -407,6 +415,17 @@ class SqliteTenantStore implements TenantStore {
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
     return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
+  }
+
+  async markOverdue(input: { id: string; now: number; events: NewEvent[]; inbox: InboxItem[] }) {
+    return this.db.write(() => {
+      const inv = this.mustInvestigation(input.id);
+      if (inv.status !== 'open' || inv.overdueAt !== null) return null;
+      const flagged = this.update(C.investigations, { ...inv, overdueAt: input.now, updatedAt: input.now, version: inv.version + 1 });
+      this.appendIn(input.events);
+      for (const i of input.inbox) this.insert(C.inbox, i, 'inbox item');
+      return flagged;
+    });
   }
 
   async touchInvestigation(id: string, now: number) {

@@ -246,6 +246,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_topic_key ON records (tenant_id, namespace, topic_key, created_at DESC, id DESC) WHERE status = 'active' AND topic_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'investigation deadlines',
+    // The deadline sweep flags an open investigation past its own deadline once.
+    sql: `
+      ALTER TABLE investigations ADD COLUMN overdue_at INTEGER;
+      CREATE INDEX investigations_deadline ON investigations (deadline, tenant_id, id) WHERE status = 'open' AND deadline IS NOT NULL AND overdue_at IS NULL;
+    `,
+  },
 ];
 
 /**

@@ -77,7 +77,7 @@ const cols = (spec: string): Column[] =>
 
 export const investigations = new Codec<Investigation>(
   'investigations',
-  cols('tenant_id id actor_id subject objective status outcome summary deadline created_at updated_at closed_at version'),
+  cols('tenant_id id actor_id subject objective status outcome summary deadline overdue_at created_at updated_at closed_at version'),
 );
 
 export const sessions = new Codec<Session>(
