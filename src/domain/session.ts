@@ -59,6 +59,17 @@ export function assertSessionTransition(from: SessionStatus, to: SessionStatus, 
   }
 }
 
+/**
+ * Does a short piece of work at `now` need to rewrite the session's activity? Not when
+ * the session is already in the state the work leaves it in and its last activity is
+ * within 1% of its idle timeout (9 s of 15 min): the idle deadline then moves by at most
+ * that much, and a burst of calls does not rewrite the session row each time.
+ */
+export function touchIsDue(s: Pick<Session, 'status' | 'inflight' | 'lastActivityAt' | 'idleTimeoutMs'>, now: number): boolean {
+  const after: SessionStatus = s.inflight > 0 ? 'active' : 'idle';
+  return s.status !== after || now - s.lastActivityAt >= s.idleTimeoutMs / 100;
+}
+
 /** When the lifecycle sweep must next look at a session. */
 export function sessionDueAt(s: Pick<Session, 'status' | 'lastActivityAt' | 'startedAt' | 'idleTimeoutMs' | 'maxDurationMs'>): number | null {
   if (s.status === 'terminated') return null;

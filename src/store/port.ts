@@ -141,7 +141,8 @@ export interface TenantStore {
    * for just this step, as beginWork + appendEvents + endWork would leave it, in one
    * transaction instead of three: appends `events` (each must carry this sessionId),
    * sets lastActivityAt = now, and leaves the session `idle` (or `active` while other
-   * work is in flight). IllegalTransitionError when it is terminated.
+   * work is in flight) — skipping the session write when `touchIsDue` (domain/session)
+   * says the activity is recent enough. IllegalTransitionError when it is terminated.
    */
   appendToSession(sessionId: string, events: NewEvent[], now: number): Promise<{ session: Session; events: MemoryEvent[] }>;
   /** Keeps an active session alive: lastActivityAt = now. No-op on a terminated one (returns it). */

@@ -364,6 +364,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect((await a.listEvents({ sessionId: s.id, limit: 10 })).items.map((e) => e.id)).toEqual([e1.id]);
         expect((await a.getCheckpoint(s.id))?.dueAt).not.toBeNull();
 
+        // Within 1% of the idle timeout (9 s of 15 min) an idle session is not rewritten…
+        const soon = await a.appendToSession(s.id, [f.event({ sessionId: s.id, text: 'soon after' })], T0 + 5 * MINUTE + 8_999);
+        expect(soon.session).toEqual(r.session);
+        expect((await a.listEvents({ sessionId: s.id, limit: 10 })).total).toBe(2);
+        // …past it, it is.
+        const later = await a.appendToSession(s.id, [f.event({ sessionId: s.id, text: 'later' })], T0 + 5 * MINUTE + 9_000);
+        expect(later.session).toMatchObject({ lastActivityAt: T0 + 5 * MINUTE + 9_000, version: 3 });
+
         await a.beginWork(s.id, T0 + 6 * MINUTE);
         const busy = await a.appendToSession(s.id, [f.event({ sessionId: s.id, text: 'second' })], T0 + 7 * MINUTE);
         expect(busy.session).toMatchObject({ status: 'active', inflight: 1, lastActivityAt: T0 + 7 * MINUTE });

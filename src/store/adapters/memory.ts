@@ -12,7 +12,7 @@ import { assertInvestigationTransition, type Investigation, type InvestigationSt
 import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
-import { sessionDueAt, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
+import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
 import { assertTaskTransition, claimedTask, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { assertTenantId } from '../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
@@ -540,7 +540,7 @@ class MemoryTenantStore implements TenantStore {
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
       const stored = this.appendIn(tx, events);
-      const session = this.updateSession(tx, this.mustSession(sessionId), { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now });
+      const session = touchIsDue(s, now) ? this.updateSession(tx, s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now }) : copy(s);
       return { session, events: stored };
     });
   }

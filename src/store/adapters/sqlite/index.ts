@@ -14,7 +14,7 @@ import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
 import { assertInvestigationTransition, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
 import type { InboxItem } from '../../../domain/report.js';
-import { sessionDueAt, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
+import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
 import { assertTaskTransition, claimedTask, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
@@ -516,7 +516,7 @@ class SqliteTenantStore implements TenantStore {
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
       const stored = this.appendIn(events);
-      const session = this.updateSession(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now });
+      const session = touchIsDue(s, now) ? this.updateSession(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now }) : s;
       return { session, events: stored };
     });
   }
