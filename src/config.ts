@@ -70,8 +70,9 @@ const duration = (name: SettingName) =>
       const ms = parseDuration(v, name);
       if (ms <= 0) throw new Error('zero');
       return ms;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a positive duration. ${DURATION_HELP}` });
+    } catch (e) {
+      const tooLong = e instanceof InvalidInputError && e.details?.reason === 'too_long';
+      ctx.addIssue({ code: 'custom', message: tooLong ? `"${v}" is longer than 100 years.` : `"${v}" is not a positive duration. ${DURATION_HELP}` });
       return z.NEVER;
     }
   });

@@ -17,6 +17,9 @@ const SHORT_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 export const DURATION_HELP =
   'Use ISO 8601 (P3D, PT15M, PT1H30M) or a short form (3d, 15m, 90s, 500ms, 1h30m).';
 
+/** No duration is longer than 100 years: past that a deadline is not a date any more (Date's range ends in 275760). */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
 /**
  * Parses a duration to milliseconds. Accepts ISO 8601 (`P3D`, `PT15M`, `P1DT2H`) and
  * short forms (`3d`, `15m`, `90s`, `500ms`, `1h30m`). Throws InvalidInputError naming
@@ -38,7 +41,7 @@ export function parseDuration(input: string, what = 'duration'): number {
       Number(h ?? 0) * UNIT_MS.h! +
       Number(m ?? 0) * UNIT_MS.m! +
       Number(sec ?? 0) * UNIT_MS.s!;
-    return Math.round(ms);
+    return capped(Math.round(ms), input, what);
   }
   SHORT_PART.lastIndex = 0;
   let total = 0;
@@ -54,7 +57,14 @@ export function parseDuration(input: string, what = 'duration'): number {
     parts++;
   }
   if (parts === 0) fail();
-  return Math.round(total);
+  return capped(Math.round(total), input, what);
+}
+
+function capped(ms: number, input: string, what: string): number {
+  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+    throw new InvalidInputError(`${what}: "${input}" is longer than 100 years; give a realistic duration. ${DURATION_HELP}`, { setting: what, value: input, reason: 'too_long' });
+  }
+  return ms;
 }
 
 /** Renders milliseconds in the short form, largest units first (`1h30m`, `2s`, `500ms`). */

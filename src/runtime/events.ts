@@ -26,8 +26,9 @@ export class Events {
     if (input.text.length > MAX_EVENT_TEXT) {
       throw new InvalidInputError(`text is ${input.text.length} characters; the limit is ${MAX_EVENT_TEXT}. Split it into several events or put structured detail in data.`);
     }
-    if (input.data !== undefined && jsonSize(input.data) > MAX_EVENT_DATA_BYTES) {
-      throw new InvalidInputError(`data is ${jsonSize(input.data)} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}.`);
+    const dataBytes = input.data === undefined ? 0 : jsonSize(input.data, 'data');
+    if (dataBytes > MAX_EVENT_DATA_BYTES) {
+      throw new InvalidInputError(`data is ${dataBytes} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}.`);
     }
     const event = (sessionId: string, investigationId: string | null) =>
       makeEvent(this.d, { tenantId: caller.tenantId, actorId: caller.actorId, sessionId, investigationId, role: input.role, kind, text: input.text, data: input.data });

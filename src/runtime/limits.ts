@@ -40,14 +40,32 @@ export function assertText(value: string, what: string, max: number): string {
   return value.trim();
 }
 
-export function jsonSize(value: unknown): number {
+/** How deep tool-supplied JSON (event data, signal payloads) may nest. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The size in bytes of a JSON value a caller supplied, after checking how deep it nests
+ * (iteratively: a hostile 20,000-level value must not overflow the stack).
+ */
+export function jsonSize(value: unknown, what = 'data'): number {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new InvalidInputError(`${what} nests deeper than ${MAX_JSON_DEPTH} levels; flatten it.`);
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
   return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
 }
 
-/** A timeout from a tool argument: a positive duration. */
+/** The longest a task may wait for a signal, or an investigation may run to its deadline. */
+export const MAX_WAIT_MS = 5 * 365 * 86_400_000;
+
+/** A timeout from a tool argument: a positive duration of at most five years. */
 export function parseTimeout(value: string, what: string): number {
   const ms = parseDuration(value, what);
   if (ms <= 0) throw new InvalidInputError(`${what}: "${value}" must be longer than zero; a wait needs a deadline in the future.`);
+  if (ms > MAX_WAIT_MS) throw new InvalidInputError(`${what}: "${value}" is longer than five years; give a realistic timeout such as "P3D".`);
   return ms;
 }
 
@@ -61,6 +79,7 @@ export function parseDeadline(value: string, now: number, what = 'deadline'): nu
     const t = Date.parse(v);
     if (Number.isNaN(t)) throw new InvalidInputError(`${what}: "${v}" is not a valid ISO 8601 timestamp.`);
     if (t <= now) throw new InvalidInputError(`${what}: ${v} is in the past; give a future timestamp or a duration such as "P3D".`);
+    if (t - now > MAX_WAIT_MS) throw new InvalidInputError(`${what}: ${v} is more than five years away; give a realistic deadline.`);
     return t;
   }
   return now + parseTimeout(v, what);

@@ -29,7 +29,7 @@ export class Signals {
     if (key !== null && (key.length === 0 || key.length > LIMITS.idempotencyKey)) {
       throw new InvalidInputError(`idempotencyKey must be 1–${LIMITS.idempotencyKey} characters.`);
     }
-    const bytes = jsonSize(input.payload);
+    const bytes = jsonSize(input.payload, 'payload');
     if (bytes > LIMITS.signalPayloadBytes) {
       throw new InvalidInputError(`payload is ${bytes} bytes of JSON; the limit is ${LIMITS.signalPayloadBytes}. Store large data in a document source and send a reference.`);
     }
@@ -64,7 +64,7 @@ export class Signals {
         investigationId: inv.id,
         role: 'system',
         kind: 'signal',
-        text: `Signal "${name}" received (${jsonSize(signal.payload)} bytes).`,
+        text: `Signal "${name}" received (${bytes} bytes).`,
         data: { signalId: signal.id, name },
       });
       return t.deliverSignal({ signal, events: [event] });
@@ -75,7 +75,7 @@ export class Signals {
       await t.touchInvestigation(inv.id, now);
       this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: inv.id });
       if (r.wokenTasks.length) this.d.feed.publish({ type: 'tasks', tenantId: caller.tenantId, investigationId: inv.id });
-      if (r.resolvedWaits.length) this.d.logger.info('signal resolved waits', { investigationId: inv.id, signal: name, waits: r.resolvedWaits.length });
+      if (r.resolvedWaits.length) this.d.logger.info('signal resolved waits', { tenantId: caller.tenantId, investigationId: inv.id, signal: name, waits: r.resolvedWaits.length });
     }
     return {
       investigationId: inv.id,

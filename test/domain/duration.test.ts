@@ -28,6 +28,10 @@ describe('durations', () => {
     expect(() => parseDuration(input, 'waitFor.timeout')).toThrow(/waitFor\.timeout: .* is not a duration\. Use ISO 8601/);
   });
 
+  it.each(['99999999999999999999d', '9999999999999999w', 'P40000D', '101y'])('refuses %j: longer than 100 years or not a duration', (input) => {
+    expect(() => parseDuration(input, 'waitFor.timeout')).toThrow(InvalidInputError);
+  });
+
   it('formats compactly', () => {
     expect(formatDuration(90 * 60_000)).toBe('1h30m');
     expect(formatDuration(2_000)).toBe('2s');

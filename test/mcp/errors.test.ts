@@ -122,6 +122,31 @@ describe('MCP tools: bad input', () => {
       await expectInvestigationCount(1);
     });
 
+    it('refuses absurdly long timeouts and deadlines before writing anything (they would not fit a date)', async () => {
+      for (const timeout of ['99999999999999999999d', '9999999999999999w', 'P2000D']) {
+        const a = toolError(await c.callRaw('delegate_task', { investigationId: id, role: 'compliance', instructions: 'x', waitFor: { signal: 'bank_data', timeout } }));
+        expect(a.code, timeout).toBe('invalid_input');
+        expect(a.text).toMatch(/longer than (100|five) years/);
+      }
+      for (const deadline of ['9999999999999999w', '2999-01-01T00:00:00Z']) {
+        const b = toolError(await c.callRaw('start_investigation', { ...TECHCORP, deadline }));
+        expect(b.code, deadline).toBe('invalid_input');
+      }
+      await expectInvestigationCount(1);
+      expect((await c.call('list_investigations', {})).total).toBe(1);
+    });
+
+    it('refuses JSON nested deeper than 64 levels in event data and signal payloads', async () => {
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 20_000; i++) deep = { d: deep };
+      const a = toolError(await c.callRaw('record_event', { investigationId: id, role: 'tool', text: 'deep', data: deep }));
+      expect(a.code).toBe('invalid_input');
+      expect(a.text).toMatch(/data nests deeper than 64 levels/);
+      const b = toolError(await c.callRaw('submit_signal', { investigationId: id, signal: 'bank_data', payload: deep }));
+      expect(b.code).toBe('invalid_input');
+      expect(b.text).toMatch(/payload nests deeper than 64 levels/);
+    });
+
     it.each(['..', 'bank..data', '*', 'bank_*', '%2e%2e', 'a/b', '../x', 'Bank Data'])('refuses the signal name %j', async (name) => {
       const a = toolError(await c.callRaw('submit_signal', { investigationId: id, signal: name, payload: {} }));
       expect(a.code).toBe('invalid_input');
