@@ -532,14 +532,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect(r1.resolvedWaits).toHaveLength(1);
         const eventsBefore = (await a.listEvents({ investigationId: inv.id, limit: 50 })).total;
         // A second waiting task on the same signal name exists now; the duplicate must not resolve it.
-        const late = f.waitingTask(inv.id, 'registry_data');
+        const late = f.waitingTask(inv.id, first.name);
         await a.createTask({ ...late, events: [] });
-        const again = f.signal(inv.id, { idempotencyKey: 'mail-42', name: 'registry_data', payload: { other: true } });
+        const again = f.signal(inv.id, { idempotencyKey: 'mail-42', name: first.name, payload: { other: true } });
         const r2 = await a.deliverSignal({ signal: again, events: [f.event({ investigationId: inv.id })] });
         expect(r2).toEqual({ signal: first, duplicate: true, resolvedWaits: [], wokenTasks: [] });
         expect(await a.listSignals(inv.id)).toEqual([first]);
         expect((await a.listEvents({ investigationId: inv.id, limit: 50 })).total).toBe(eventsBefore);
-        expect((await a.getWait(late.wait.id))?.status).toBe('open');
+        // (A wait registered after a signal of its name resolves at once: the late task's did.)
+        expect((await a.getWait(late.wait.id))?.signalId).toBe(first.id);
+        // The same key reused for another signal name is a mistake that would drop data: refused.
+        const misused = f.signal(inv.id, { idempotencyKey: 'mail-42', name: 'registry_data' });
+        await expect(a.deliverSignal({ signal: misused, events: [] })).rejects.toBeInstanceOf(ConflictError);
+        expect(await a.listSignals(inv.id)).toEqual([first]);
         // The same key on another investigation is a different delivery.
         const other = await openInvestigation(a, f);
         expect((await a.deliverSignal({ signal: f.signal(other.inv.id, { idempotencyKey: 'mail-42' }), events: [] })).duplicate).toBe(false);

@@ -136,6 +136,14 @@ describe('MCP tools: bad input', () => {
       expect((await c.call('list_investigations', {})).total).toBe(1);
     });
 
+    it('refuses an idempotency key reused for a different signal (the new data would be dropped)', async () => {
+      await c.call('submit_signal', { investigationId: id, signal: 'registry_extract', payload: { ok: 1 }, idempotencyKey: 'mail-7' });
+      const e = toolError(await c.callRaw('submit_signal', { investigationId: id, signal: 'bank_data', payload: { ok: 2 }, idempotencyKey: 'mail-7' }));
+      expect(e.code).toBe('conflict');
+      expect(e.text).toMatch(/already used on this investigation for signal "registry_extract"/);
+      before = await c.call('get_investigation', { investigationId: id });
+    });
+
     it('refuses JSON nested deeper than 64 levels in event data and signal payloads', async () => {
       let deep: unknown = 'bottom';
       for (let i = 0; i < 20_000; i++) deep = { d: deep };

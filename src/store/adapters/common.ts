@@ -4,7 +4,7 @@
  */
 import { ConflictError, IllegalTransitionError, InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
 import type { SessionStatus } from '../../domain/session.js';
-import type { Task, TaskStatus } from '../../domain/task.js';
+import type { Signal, Task, TaskStatus } from '../../domain/task.js';
 
 export const SESSION_STATUSES: readonly SessionStatus[] = ['active', 'idle', 'terminated'];
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'waiting', 'completed', 'failed', 'timed_out', 'cancelled'];
@@ -140,3 +140,16 @@ export const checkpointMovedError = (sessionId: string, actual: number, expected
 
 export const versionMovedError = (inv: { id: string; version: number }, expected: number) =>
   new ConflictError(`Investigation ${inv.id} changed meanwhile (version ${inv.version}, expected ${expected}); re-read it and retry.`, { id: inv.id, version: inv.version });
+
+/**
+ * An idempotency key names one delivery: reused for a signal of another name it is a
+ * mistake that would silently drop the new data, so it is refused.
+ */
+export function assertSameSignalName(earlier: Signal, incoming: Signal): void {
+  if (earlier.name !== incoming.name) {
+    throw new ConflictError(
+      `idempotencyKey "${incoming.idempotencyKey}" was already used on this investigation for signal "${earlier.name}" (${earlier.id}); use a new key for "${incoming.name}".`,
+      { signalId: earlier.id, signal: earlier.name },
+    );
+  }
+}

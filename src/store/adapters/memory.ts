@@ -34,6 +34,7 @@ import {
   TASK_STATUSES,
   terminatedError,
   versionMovedError,
+  assertSameSignalName,
 } from './common.js';
 
 export interface MemoryStoreOptions {
@@ -141,6 +142,8 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
     return d;
   };
   const allTenants = () => [...state.tenants.entries()];
+  /** The tenants an allow-list admits (undefined: all). */
+  const someTenants = (tenants: readonly string[] | undefined) => (tenants ? allTenants().filter(([id]) => tenants.includes(id)) : allTenants());
   const tenantStores = new Map<string, TenantStore>();
 
   const store: StorePort = {
@@ -191,11 +194,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
       );
     },
 
-    async claimTask(now, owner, leaseMs, roles) {
+    async claimTask(now, owner, leaseMs, roles, tenants) {
       return atomic((tx) => {
         if (roles.length === 0) return null;
         let best: { d: TenantData; task: Task; key: Array<string | number> } | null = null;
-        for (const [, d] of allTenants()) {
+        for (const [, d] of someTenants(tenants)) {
           for (const task of d.tasks.values()) {
             if (!roles.includes(task.role)) continue;
             let key: Array<string | number>;
@@ -213,9 +216,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
       });
     },
 
-    async dueExtractions(now, limit) {
+    async dueExtractions(now, limit, tenants) {
       return atomic(() =>
-        allTenants()
+        someTenants(tenants)
           .flatMap(([, d]) => [...d.checkpoints.values()])
           .filter((c) => c.dueAt !== null && c.dueAt <= now)
           .sort((a, b) => cmp([a.dueAt!, a.tenantId, a.sessionId], [b.dueAt!, b.tenantId, b.sessionId]))
@@ -699,7 +702,10 @@ class MemoryTenantStore implements TenantStore {
       const inv = this.mustInvestigation(sig.investigationId);
       if (sig.idempotencyKey !== null) {
         const earlier = [...d.signals.values()].find((s) => s.investigationId === inv.id && s.idempotencyKey === sig.idempotencyKey);
-        if (earlier) return { signal: copySignal(earlier), duplicate: true, resolvedWaits: [], wokenTasks: [] };
+        if (earlier) {
+          assertSameSignalName(earlier, sig);
+          return { signal: copySignal(earlier), duplicate: true, resolvedWaits: [], wokenTasks: [] };
+        }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
       this.insert(tx, d.signals, { ...sig, payload: orNull(sig.payload) }, 'signal');

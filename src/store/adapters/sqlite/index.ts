@@ -34,6 +34,7 @@ import {
   TASK_STATUSES,
   terminatedError,
   versionMovedError,
+  assertSameSignalName,
 } from '../common.js';
 import { Db, mapSqliteError } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
@@ -655,7 +656,11 @@ class SqliteTenantStore implements TenantStore {
       const inv = this.mustInvestigation(sig.investigationId);
       if (sig.idempotencyKey !== null) {
         const row = this.db.get('SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND idempotency_key = ?', this.tenantId, inv.id, sig.idempotencyKey);
-        if (row) return { signal: C.signals.fromRow(row), duplicate: true, resolvedWaits: [], wokenTasks: [] };
+        if (row) {
+          const earlier = C.signals.fromRow(row);
+          assertSameSignalName(earlier, sig);
+          return { signal: earlier, duplicate: true, resolvedWaits: [], wokenTasks: [] };
+        }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
       const stored = this.insert(C.signals, sig, 'signal');
