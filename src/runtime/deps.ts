@@ -27,4 +27,9 @@ export interface RuntimeDeps {
   settings: RuntimeSettings;
   /** Where memory extraction and workers find a model at run time; absent = deterministic only. */
   models?: ModelRegistry;
+  /**
+   * The worker roles this server runs. A task for any other role would sit `pending`
+   * for ever, so delegation refuses it. Absent: any well-formed role is accepted.
+   */
+  knownRoles?: () => readonly string[];
 }

@@ -1,13 +1,13 @@
 import { formatDuration } from '../domain/duration.js';
-import { InvalidInputError, NotFoundError, IllegalTransitionError } from '../domain/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, IllegalTransitionError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
 import { terminationForOutcome, type Investigation, type InvestigationOutcome, type InvestigationStatus } from '../domain/investigation.js';
-import type { Task, Wait } from '../domain/task.js';
+import { isTerminalTask, type Task, type Wait } from '../domain/task.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 import { LIMITS, assertRole, assertSignalName, assertText, parseDeadline, parseTimeout } from './limits.js';
 import type { Sessions } from './sessions.js';
-import { investigationView, sessionView, signalView, taskView, waitView, eventView, showing } from './views.js';
+import { investigationView, sessionView, signalView, taskView, waitView, eventView, showing, type TaskView } from './views.js';
 
 export interface TaskRequest {
   role: string;
@@ -44,6 +44,10 @@ export class Investigations {
   buildTask(caller: Caller, investigationId: string, req: TaskRequest, index?: number): { task: Task; wait: Wait | null } {
     const at = index === undefined ? '' : `tasks[${index}].`;
     const role = assertRole(req.role);
+    const known = this.d.knownRoles?.();
+    if (known && !known.includes(role)) {
+      throw new InvalidInputError(`${at}role: "${role}" is not a role this server runs; use one of ${known.map((r) => `"${r}"`).join(', ')}.`, { value: role, known });
+    }
     const instructions = assertText(req.instructions, `${at}instructions`, LIMITS.instructions);
     const now = this.d.clock.now();
     let wait: Wait | null = null;
@@ -219,17 +223,29 @@ export class Investigations {
       t.listWaits(inv.id),
       t.listSignals(inv.id),
       t.listSessions({ investigationId: inv.id, limit: 50 }),
-      t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: 50, order: 'desc' }),
+      t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: STATE_LIMITS.findings, order: 'desc' }),
       t.listReports(inv.id),
     ]);
     const latest = reports[0];
+    // Bounded whatever the investigation's size: open work first, then the newest of
+    // the rest, each list capped and counted ("showing X of Y"); long texts clipped
+    // (the timeline and the report resources hold them whole).
+    const L = STATE_LIMITS;
+    const shownTasks = [...tasks.filter((x) => !isTerminalTask(x.status)), ...tasks.filter((x) => isTerminalTask(x.status)).reverse()].slice(0, L.tasks);
+    const shownWaits = [...waits.filter((w) => w.status === 'open'), ...waits.filter((w) => w.status !== 'open').reverse()].slice(0, L.waits);
+    const shownSignals = signals.slice(-L.signals);
     return {
       investigation: investigationView(inv),
-      tasks: tasks.map(taskView),
-      waits: waits.map(waitView),
-      signals: signals.map(signalView),
-      findings: findings.items.map(eventView),
-      findingsShown: showing(findings.items.length, findings.total, 'findings (newest first)'),
+      tasks: shownTasks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map((x) => clipTask(taskView(x))),
+      waits: shownWaits.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(waitView),
+      signals: shownSignals.map(signalView),
+      shown: {
+        tasks: showing(shownTasks.length, tasks.length, 'tasks (open ones first, then the newest)'),
+        waits: showing(shownWaits.length, waits.length, 'waits (open ones first, then the newest)'),
+        signals: showing(shownSignals.length, signals.length, 'signals (the newest)'),
+      },
+      findings: findings.items.slice(0, L.findings).map((e) => ({ ...eventView(e), text: clipText(e.text, L.text) })),
+      findingsShown: showing(Math.min(findings.items.length, L.findings), findings.total, 'findings (newest first)'),
       sessions: sessions.map(sessionView),
       report: latest
         ? { uri: `longhaul://investigations/${inv.id}/report`, reportId: latest.id, title: latest.title, complete: latest.complete, filedAt: new Date(latest.createdAt).toISOString(), filings: reports.length }
@@ -252,9 +268,22 @@ export class Investigations {
 
   /** `close_investigation`: cancels open tasks and waits, terminates its sessions. */
   async close(caller: Caller, input: { investigationId: string; outcome: InvestigationOutcome; summary?: string | null }) {
+    const summary = input.summary ? assertText(input.summary, 'summary', LIMITS.summary) : null;
+    // The version compare-and-set guards against closing a state we did not read; but
+    // worker outcomes, signals and sweeps move the version in the background, and the
+    // caller's intent (close it) does not depend on them: re-read and try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.closeOnce(caller, input, summary);
+      } catch (e) {
+        if (!(e instanceof ConflictError) || attempt >= 5) throw e;
+      }
+    }
+  }
+
+  private async closeOnce(caller: Caller, input: { investigationId: string; outcome: InvestigationOutcome }, summary: string | null) {
     const inv = await this.load(caller, input.investigationId);
     this.assertOpen(inv);
-    const summary = input.summary ? assertText(input.summary, 'summary', LIMITS.summary) : null;
     const live = await this.sessions.liveSupervisorSession(caller, inv.id);
     const event = makeEvent(this.d, {
       tenantId: caller.tenantId,
@@ -287,6 +316,22 @@ export class Investigations {
       terminatedSessions: r.terminatedSessions.map((x) => x.id),
     };
   }
+}
+
+/** Caps of the state document (`get_investigation`, `longhaul://investigations/{id}`). */
+export const STATE_LIMITS = { tasks: 50, waits: 50, signals: 20, findings: 20, text: 500, result: 2_000 } as const;
+
+const clipText = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/** A task in the state document: instructions clipped, a large result reduced to its summary or a clipped JSON text. */
+function clipTask(v: TaskView): TaskView {
+  const json = v.result === null ? '' : JSON.stringify(v.result);
+  let result = v.result;
+  if (json.length > STATE_LIMITS.result) {
+    const summary = typeof v.result === 'object' && v.result !== null && typeof (v.result as { summary?: unknown }).summary === 'string' ? (v.result as { summary: string }).summary : null;
+    result = summary !== null ? { summary: clipText(summary, STATE_LIMITS.text), clipped: true } : clipText(json, STATE_LIMITS.result);
+  }
+  return { ...v, instructions: clipText(v.instructions, STATE_LIMITS.text), result };
 }
 
 function describeDelegation(task: Task, wait: Wait | null): string {

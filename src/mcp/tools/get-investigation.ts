@@ -12,10 +12,17 @@ export const getInvestigation = defineTool({
   input: { investigationId: investigationIdInput },
   output: {
     investigation: investigationSchema,
-    tasks: z.array(taskSchema).describe('All tasks, oldest first'),
-    waits: z.array(waitSchema).describe('All waits'),
-    signals: z.array(signalSchema).describe('Signals received, oldest first'),
-    findings: z.array(eventSchema).describe('Recent finding events, newest first (capped)'),
+    tasks: z.array(taskSchema).describe('Tasks, oldest first: every open one, then the newest finished, at most 50 (instructions and large results clipped)'),
+    waits: z.array(waitSchema).describe('Waits: every open one, then the newest, at most 50'),
+    signals: z.array(signalSchema).describe('The newest signals received (at most 20), oldest first'),
+    shown: z
+      .object({
+        tasks: z.string().describe('"showing X of Y tasks"'),
+        waits: z.string().describe('"showing X of Y waits"'),
+        signals: z.string().describe('"showing X of Y signals"'),
+      })
+      .describe('How much of each list is shown'),
+    findings: z.array(eventSchema).describe('Recent finding events, newest first (at most 20, text clipped to 500 characters)'),
     findingsShown: z.string().describe('"showing X of Y findings"'),
     sessions: z.array(sessionSchema).describe('Recent sessions on it, newest first (capped)'),
     report: z
@@ -36,7 +43,7 @@ export const getInvestigation = defineTool({
     [
       `${r.investigation.investigationId} "${clip(r.investigation.subject, 100)}": ${r.investigation.status}${r.investigation.outcome ? ` (${r.investigation.outcome})` : ''}.`,
       r.tasks.length ? `Tasks:\n${r.tasks.map((t) => taskLine(t, r.waits)).join('\n')}` : 'No tasks.',
-      `Signals: ${r.signals.length ? r.signals.map((s) => `"${s.name}"`).join(', ') : 'none'}. ${r.findingsShown}. Sessions: ${r.sessions.length}.`,
+      `Signals: ${r.signals.length ? r.signals.map((s) => `"${s.name}"`).join(', ') : 'none'}. ${r.findingsShown}; ${r.shown.tasks}. Sessions: ${r.sessions.length}.`,
       r.report ? `Report: "${r.report.title}"${r.report.complete ? '' : ' (incomplete)'} — ${r.report.uri}` : 'No report filed.',
     ].join('\n'),
 });

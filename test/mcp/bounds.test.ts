@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_LIMITS } from '../../src/runtime/investigations.js';
+import { alice, connect, makeApp, TECHCORP, type TestApp } from './helpers.js';
+
+/** Nothing returns unbounded text: the state document stays small on a big investigation. */
+describe('get_investigation on a large investigation', () => {
+  let t: TestApp;
+  beforeEach(() => {
+    t = makeApp();
+  });
+  afterEach(() => t.close());
+
+  it('shows every open task and wait first, caps each list with "showing X of Y", and clips long texts', async () => {
+    const c = await connect(t.app, alice);
+    const id = (await c.call('start_investigation', TECHCORP)).investigation.investigationId;
+    const inv = t.app.runtime.investigations;
+    const long = 'Check every payment. '.repeat(300);
+    for (let i = 0; i < 120; i++) {
+      await inv.delegate(alice, { investigationId: id, role: 'compliance', instructions: `${i}: ${long}`, waitFor: i < 10 ? { signal: `feed_${i}`, timeout: 'P3D' } : null });
+    }
+    for (let i = 0; i < 60; i++) await t.app.runtime.signals.submit(alice, { investigationId: id, signal: `other_${i}`, payload: { rows: Array.from({ length: 50 }, (_, k) => ({ k, note: 'x'.repeat(40) })) } });
+    for (let i = 0; i < 40; i++) await c.call('record_event', { investigationId: id, role: 'agent', kind: 'finding', text: `Finding ${i}: ${'y'.repeat(5_000)}` });
+
+    const r = await c.call('get_investigation', { investigationId: id });
+    expect(r.tasks).toHaveLength(STATE_LIMITS.tasks);
+    expect(r.shown.tasks).toBe(`showing ${STATE_LIMITS.tasks} of 122 tasks (open ones first, then the newest)`);
+    // All 122 are open (the 2 of the start, 10 waiting, 110 pending): the open ones come first, so the state shows open work.
+    expect(r.tasks.every((x: any) => x.status === 'waiting' || x.status === 'pending')).toBe(true);
+    expect(r.waits.filter((w: any) => w.status === 'open').length).toBeGreaterThanOrEqual(10);
+    expect(r.signals).toHaveLength(STATE_LIMITS.signals);
+    expect(r.shown.signals).toBe(`showing ${STATE_LIMITS.signals} of 60 signals (the newest)`);
+    expect(r.signals.at(-1).name).toBe('other_59');
+    expect(r.findings).toHaveLength(STATE_LIMITS.findings);
+    expect(r.findingsShown).toBe(`showing ${STATE_LIMITS.findings} of 40 findings (newest first)`);
+    for (const x of r.tasks) expect(x.instructions.length).toBeLessThanOrEqual(STATE_LIMITS.text);
+    for (const f of r.findings) expect(f.text.length).toBeLessThanOrEqual(STATE_LIMITS.text);
+    const bytes = JSON.stringify(r).length;
+    expect(bytes).toBeLessThan(200_000);
+    // The resource serves the same bounded document.
+    const doc = await c.readJson(`longhaul://investigations/${id}`);
+    expect(doc.tasks).toHaveLength(STATE_LIMITS.tasks);
+    await c.close();
+  });
+});
