@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, SETTINGS, type RawSettings, type SettingName } from './config.js';
@@ -71,7 +72,7 @@ async function serve(argv: string[]): Promise<void> {
       `longhaul ${VERSION} is serving MCP over stdio and waiting for a client on this terminal.\n` +
         `Data: ${app.store.location}\n` +
         `Connect a client instead of typing here, e.g. in Claude Desktop's claude_desktop_config.json:\n` +
-        `  { "mcpServers": { "longhaul": { "command": "npx", "args": ["longhaul", "serve"] } } }\n` +
+        `  { "mcpServers": { "longhaul": { "command": "node", "args": [${JSON.stringify(fileURLToPath(import.meta.url))}, "serve"] } } }\n` +
         `Press Ctrl+C to stop.`,
     );
   }
@@ -113,7 +114,12 @@ async function signal(argv: string[]): Promise<void> {
   const [investigationId, name] = positionals as [string, string];
   let payload: unknown = null;
   if (typeof values.data === 'string') {
-    const text = values.data === '-' ? readFileSync(0, 'utf8') : readFileSync(values.data, 'utf8');
+    let text: string;
+    try {
+      text = values.data === '-' ? readFileSync(0, 'utf8') : readFileSync(values.data, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--data ${values.data}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a JSON file or - for standard input.`);
+    }
     try {
       payload = JSON.parse(text);
     } catch (e) {

@@ -35,7 +35,7 @@ export interface Config {
 export const SETTINGS = {
   'data-dir': { env: 'LONGHAUL_DATA_DIR', default: '$XDG_DATA_HOME/longhaul (else ~/.local/share/longhaul)', doc: 'where the embedded store lives' },
   store: { env: 'LONGHAUL_STORE', default: 'sqlite', doc: '`sqlite` (longhaul.db in the data dir), `sqlite:/path/x.db`, `redis://host:port/db`, `memory` (tests only; nothing persists)' },
-  memory: { env: 'LONGHAUL_MEMORY', default: 'store', doc: '`store` or `agentcore` (needs LONGHAUL_AGENTCORE_MEMORY_ID, AWS_REGION)' },
+  memory: { env: 'LONGHAUL_MEMORY', default: 'store', doc: '`store` (memory lives in the store); `agentcore` is not available yet' },
   'agentcore-memory-id': { env: 'LONGHAUL_AGENTCORE_MEMORY_ID', default: '', doc: 'AgentCore Memory id (memory=agentcore)' },
   'aws-region': { env: 'AWS_REGION', default: '', doc: 'AWS region (memory=agentcore)' },
   tenant: { env: 'LONGHAUL_TENANT', default: 'local', doc: 'tenant for stdio (HTTP takes it from credentials)' },
@@ -184,13 +184,14 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
   else if (v.store === 'memory') store = { kind: 'memory' };
   else if (v.store.startsWith('sqlite:')) store = { kind: 'sqlite', path: resolve(v.store.slice('sqlite:'.length)) };
   else store = { kind: 'redis', url: v.store };
-  let memory: Config['memory'] = { kind: 'store' };
   if (v.memory === 'agentcore') {
     if (!v['agentcore-memory-id'] || !v['aws-region']) {
       throw new ConfigError('Invalid configuration:\n  memory (LONGHAUL_MEMORY=agentcore) needs LONGHAUL_AGENTCORE_MEMORY_ID and AWS_REGION.');
     }
-    memory = { kind: 'agentcore', memoryId: v['agentcore-memory-id'], region: v['aws-region'] };
+    // Refused rather than silently ignored: the memory would land in the local store.
+    throw new ConfigError('Invalid configuration:\n  memory (LONGHAUL_MEMORY=agentcore): AgentCore Memory is not available in this version yet; use `store`.');
   }
+  const memory: Config['memory'] = { kind: 'store' };
   let model: Config['model'] = { kind: 'none' };
   if (v.model === 'sampling') model = { kind: 'sampling' };
   else if (v.model.startsWith('openai:')) {

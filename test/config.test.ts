@@ -52,7 +52,12 @@ describe('config', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_IDLE_TIMEOUT: '2h', LONGHAUL_MAX_SESSION_DURATION: '1h' } })).toThrow(/max-session-duration/);
   });
 
-  it('needs a memory id and region for agentcore memory', () => {
+  it('needs a memory id and region for agentcore memory, and refuses it while it is not available', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore' } })).toThrow(/LONGHAUL_AGENTCORE_MEMORY_ID/);
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'mem-1', AWS_REGION: 'eu-west-1' } })).toThrow(/not available in this version/);
+  });
+
+  it('refuses durations past 100 years naming the setting', () => {
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_IDLE_TIMEOUT: '99999999999999999999d' } })).toThrow(/idle-timeout .*longer than 100 years/);
   });
 });

@@ -140,6 +140,12 @@ describe('longhaul CLI', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/Unknown option '--no-such-flag'/);
   });
+  it('answers an unreadable --data file with usage help, not a stack trace', () => {
+    const r = runCli(['signal', 'inv_01M89XAQZ6XX6VZQWNEPKX5HT4Q3KT', 'bank_data', '--data', '/nonexistent/bank.json'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--data \/nonexistent\/bank.json: cannot read it \(ENOENT\)/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
   it('refuses a bad configuration naming the setting', () => {
     const r = runCli(['status'], { LONGHAUL_IDLE_TIMEOUT: '3 dayz' });
     expect(r.code).toBe(2);
