@@ -19,7 +19,12 @@ const firstSentence = (s: string) => {
   const m = /^(.+?[.!?])(\s+(?=[A-Z])|$)/s.exec(s.trim());
   return (m ? m[1]! : s).replace(/\s+/g, ' ').replace(/\|/g, '\\|');
 };
-const optional = (schema: z.ZodType) => schema.safeParse(undefined).success;
+// What a caller may omit: declared optional or defaulted. (Not "accepts undefined":
+// z.unknown() does, yet the SDK's JSON schema lists such a field as required.)
+const optional = (schema: z.ZodType) => {
+  const optin = (schema as unknown as { _zod?: { optin?: string } })._zod?.optin;
+  return optin === 'optional' || optin === 'defaulted';
+};
 
 export async function renderTables(): Promise<string> {
   const out: string[] = [];

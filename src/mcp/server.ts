@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import type { Caller } from '../runtime/deps.js';
 import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } from './context.js';
@@ -13,7 +13,9 @@ import { attachSubscriptions } from './subscriptions.js';
 import { ERROR_META_KEY, registerTools } from './tool.js';
 import { tools } from './tools/index.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** The package version, read when the first server is built (no I/O on import). */
+let version: string | undefined;
+const packageVersion = () => (version ??= (createRequire(import.meta.url)('../../package.json') as { version: string }).version);
 
 export const INSTRUCTIONS =
   'longhaul runs long-running investigations that outlive this chat: a supervisor (you) opens an investigation, delegates tasks to worker roles ' +
@@ -41,7 +43,7 @@ export interface BuildServerOptions {
  */
 export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   const server = new McpServer(
-    { name: 'longhaul', title: 'longhaul', version },
+    { name: 'longhaul', title: 'longhaul', version: packageVersion() },
     {
       capabilities: {
         tools: { listChanged: true },
@@ -78,6 +80,7 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   registerPrompts(server, ctx);
   scopeCompletions(server);
   codeProtocolToolErrors(server);
+  refuseDotSegments(server);
   const stopSubscriptions = attachSubscriptions(server, ctx);
   const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
   // LONGHAUL_MODEL=sampling: offer this client's model to background extraction (issue 3).
@@ -137,5 +140,26 @@ function codeProtocolToolErrors(server: McpServer): void {
       content: [{ type: 'text', text: `[invalid_input] ${message}` }],
       _meta: { ...(result._meta ?? {}), [ERROR_META_KEY]: { code: 'invalid_input', message } },
     };
+  });
+}
+
+/**
+ * URL parsing resolves `..`, `.` and their percent-encodings in a URI's path before any
+ * resource handler sees it, so `longhaul://memory/investigations/../actors/x` would be
+ * read as `actors/x`. Such URIs are refused outright, as tool arguments are.
+ */
+function refuseDotSegments(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RawHandler> })._requestHandlers;
+  const original = handlers?.get('resources/read');
+  if (!handlers || !original) throw new Error('longhaul: the MCP SDK no longer exposes its resources/read handler; URI checks need updating.');
+  handlers.set('resources/read', (request, extra) => {
+    const uri = (request as { params?: { uri?: unknown } }).params?.uri;
+    if (typeof uri === 'string') {
+      const path = uri.split(/[?#]/, 1)[0]!;
+      if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path) || /%2f|%5c/i.test(path)) {
+        throw new McpError(ErrorCode.InvalidParams, `${uri.slice(0, 120)}: "." and ".." segments (plain or percent-encoded) are not allowed in longhaul:// URIs.`, { code: 'invalid_input' });
+      }
+    }
+    return original(request, extra);
   });
 }

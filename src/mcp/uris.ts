@@ -14,12 +14,15 @@ export const uris = {
 /** What a `longhaul://` URI names, for subscriptions. */
 export type UriTarget =
   | { kind: 'investigation' | 'timeline' | 'report'; investigationId: string }
+  /** One filing: it never changes once filed, so a subscription is accepted and never notified. */
+  | { kind: 'report_filing'; investigationId: string; reportId: string }
   | { kind: 'session' | 'session_events'; sessionId: string }
   | { kind: 'inbox' }
   /** `prefix` is '' for the whole tenant's memory. */
   | { kind: 'memory'; prefix: string };
 
 const INVESTIGATION = /^longhaul:\/\/investigations\/([^/?#]+)(?:\/(timeline|report))?\/?$/;
+const REPORT_FILING = /^longhaul:\/\/investigations\/([^/?#]+)\/reports\/([^/?#]+)\/?$/;
 const SESSION = /^longhaul:\/\/sessions\/([^/?#]+)(?:\/(events))?\/?$/;
 const MEMORY = /^longhaul:\/\/memory(?:\/(.*))?$/;
 
@@ -35,6 +38,8 @@ export function parseLonghaulUri(uri: string): UriTarget | null {
     const kind = m[2] === 'timeline' ? 'timeline' : m[2] === 'report' ? 'report' : 'investigation';
     return { kind, investigationId: m[1]! };
   }
+  m = REPORT_FILING.exec(base);
+  if (m) return { kind: 'report_filing', investigationId: m[1]!, reportId: m[2]! };
   m = SESSION.exec(base);
   if (m) return m[2] ? { kind: 'session_events', sessionId: m[1]! } : { kind: 'session', sessionId: m[1]! };
   if (base === 'longhaul://inbox' || base === 'longhaul://inbox/') return { kind: 'inbox' };

@@ -104,3 +104,33 @@ describe('MCP resources', () => {
     expect(sessions.completion.values).not.toContain(theirs.sessionId);
   });
 });
+
+describe('URIs with dot segments', () => {
+  it('refuses ".." and "." in a resource URI, plain or percent-encoded, instead of resolving them', async () => {
+    const t = makeApp();
+    const c = await connect(t.app, alice);
+    for (const uri of [
+      'longhaul://memory/investigations/../actors/alice/preferences',
+      'longhaul://memory/a/%2e%2e/b',
+      'longhaul://memory/a/%2E/b',
+      'longhaul://memory/./actors',
+      'longhaul://investigations/../sessions/x',
+      'longhaul://memory/a%2fb',
+    ]) {
+      await expect(c.client.readResource({ uri }), uri).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/segments .* are not allowed/) });
+    }
+    // An ordinary URI still reads.
+    await expect(c.client.readResource({ uri: 'longhaul://inbox' })).resolves.toBeTruthy();
+    await c.close();
+    await t.close();
+  });
+
+  it('accepts a subscription to one report filing (it never changes)', async () => {
+    const t = makeApp();
+    const c = await connect(t.app, alice);
+    const id = (await c.call('start_investigation', TECHCORP)).investigation.investigationId;
+    await expect(c.client.subscribeResource({ uri: `longhaul://investigations/${id}/reports/rpt_01M89XAWV0392Z2T19XP7EA4DQA2EV` })).resolves.toBeTruthy();
+    await c.close();
+    await t.close();
+  });
+});
