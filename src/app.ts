@@ -41,6 +41,14 @@ export interface App {
   readonly deps: RuntimeDeps;
   /** The stdio identity from config (HTTP callers come from credentials). */
   readonly localCaller: Caller;
+  /**
+   * The tenants whose background work this process runs — worker tasks and memory
+   * extraction, which use this process's sources, rules and model — or null for every
+   * tenant in the store. Several processes with different tenants may share one data
+   * dir; each claims only its own tenants' work. The lifecycle, deadline and retention
+   * sweeps stay cross-tenant: they move no tenant data outside the store.
+   */
+  readonly servedTenants: readonly string[] | null;
   /** Starts background work: the scheduler's catch-up pass, then its cron jobs. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +70,8 @@ export interface AppOverrides {
   sourceIndex?: SourceIndex;
   /** Worker tuning beyond config (backoff, heartbeat), for tests and the demo. */
   workerSettings?: Partial<WorkerSettings>;
+  /** The tenants whose background work this process runs (see App.servedTenants); default `[config.tenant]`. */
+  servedTenants?: readonly string[] | null;
 }
 
 /**
@@ -88,6 +98,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     },
     models: o.models ?? createModelRegistry(config.model, { logger }),
   };
+  // stdio serves the one tenant of its config. The HTTP transport will pass the tenants
+  // of its token file (or null: every tenant in the store).
+  const served = o.servedTenants === undefined ? [config.tenant] : o.servedTenants;
+  const servedTenants: readonly string[] | null = served && Object.freeze([...served]);
   const runtime = new Runtime(deps);
   const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
   // Workers: a bad rules file stops start-up here, with an error naming the file and field.
@@ -96,14 +110,14 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const sourceIndex = o.sourceIndex ?? lazySourceIndex(sourceIndexPath, () => createSqliteSourceIndex(sourceIndexPath));
   const sources = new SourceLibrary(sourceIndex, config.sources, { clock, logger: logger.child({ component: 'sources' }) });
   const reports = new Reports(deps, runtime.investigations);
-  const workers = new WorkerRuntime(deps, runtime.sessions, roles, sources, { ...config.workers, ...o.workerSettings }, owner);
+  const workers = new WorkerRuntime(deps, runtime.sessions, roles, sources, { ...config.workers, ...o.workerSettings }, owner, servedTenants);
   const jobs: Job[] = [
     lifecycleSweep(deps, config.sweepIntervalMs),
     // Roles that escalate (compliance) are woken at their deadline instead of timed out.
     deadlineSweep(deps, config.sweepIntervalMs, o.deadlinePolicy ?? roles.deadlinePolicy),
     workerJob(workers, config.sweepIntervalMs),
     // Memory: extract, then expire (retention only deletes events extraction has passed).
-    extractionJob(deps, runtime.memory, config.extractionIntervalMs),
+    extractionJob(deps, runtime.memory, config.extractionIntervalMs, { tenants: servedTenants }),
     retentionJob(deps, config.extractionIntervalMs),
     ...(o.jobs?.(deps) ?? []),
   ];
@@ -121,6 +135,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     reports,
     deps,
     localCaller: { tenantId: config.tenant, actorId: config.actor },
+    servedTenants,
     async start() {
       workers.start();
       await scheduler.start();

@@ -81,7 +81,7 @@ export class Sessions {
       this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: sessionId });
     } catch (e) {
       // The session may have been terminated meanwhile (closed investigation); that is fine.
-      this.d.logger.debug('endWork skipped', { sessionId, error: (e as Error).message });
+      this.d.logger.debug('endWork skipped', { tenantId: caller.tenantId, sessionId, error: (e as Error).message });
     }
   }
 

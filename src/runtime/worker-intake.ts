@@ -63,7 +63,7 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
       sources: x.sources,
       model: d.models?.current(task.tenantId) ?? null,
       clock: d.clock,
-      logger: d.logger.child({ taskId: task.id, role: task.role, sessionId: session.id, intake: true }),
+      logger: d.logger.child({ tenantId: task.tenantId, investigationId: inv.id, taskId: task.id, role: task.role, sessionId: session.id, intake: true }),
       abort: new AbortController().signal,
       heartbeat: async () => void (await t.heartbeat(session.id, d.clock.now())),
     });

@@ -144,6 +144,8 @@ function planFailure(
     error: string;
     report: ReportDraft | null;
     fileReport: (r: ReportDraft, k: InboxKind, t: string) => { report: Report; inbox: InboxItem };
+    /** Runs the task had (default its attempts: every claim ran the role). */
+    runs?: number;
   },
 ): Planned {
   const { task, inv, session, base } = o;
@@ -158,7 +160,7 @@ function planFailure(
   base.status = 'failed';
   base.error = clip(o.error, 2_000);
   base.events!.push(
-    makeEvent(d, { tenantId: task.tenantId, actorId: session.actorId, sessionId: session.id, investigationId: inv.id, role: 'system', kind: 'status', text: clip(`${task.role} task ${task.id} failed after ${task.attempts} attempt(s): ${o.error}`, 2_000), data: { taskId: task.id, status: 'failed', attempts: task.attempts } }),
+    makeEvent(d, { tenantId: task.tenantId, actorId: session.actorId, sessionId: session.id, investigationId: inv.id, role: 'system', kind: 'status', text: clip(`${task.role} task ${task.id} failed after ${o.runs ?? task.attempts} attempt(s): ${o.error}`, 2_000), data: { taskId: task.id, status: 'failed', attempts: o.runs ?? task.attempts } }),
   );
   return { input: base, report, inbox, terminal: true };
 }
@@ -197,6 +199,27 @@ export function planError(
     throw new Error('unreachable');
   };
   return planFailure(d, { task, inv, session, base, error: o.retryable ? `${o.error} (gave up after ${task.attempts} attempts)` : o.error, report: null, fileReport });
+}
+
+/**
+ * A task claimed again after its lease expired, with its attempts spent: the runs
+ * before this claim never finished — the process running each died or lost its lease
+ * mid-run (a role that kills the process would otherwise be reclaimed forever). It
+ * fails for good without running again: status `failed`, a `failed_task` inbox item.
+ * `stoppedEachTime`: no run ever ended with an error or a wait, so every one of them
+ * stopped mid-run.
+ */
+export function planExhausted(d: D, o: { task: Task; inv: Investigation; session: Session; owner: string; maxAttempts: number; stoppedEachTime: boolean }): Planned {
+  const { task } = o;
+  const runs = task.attempts - 1;
+  const error = o.stoppedEachTime
+    ? `${task.role} task ran ${runs} times without finishing; the process stopped mid-run each time (it died or lost the task's lease), so it is not run again (at most ${o.maxAttempts} attempts).`
+    : `${task.role} task ran ${runs} times without finishing (at most ${o.maxAttempts} attempts); its last run stopped mid-run (the process died or lost the task's lease), so it is not run again.${task.error ? ` Earlier error: ${task.error}` : ''}`;
+  const base: ApplyInput = { taskId: task.id, leaseOwner: o.owner, now: d.clock.now(), status: 'failed', events: [] };
+  const fileReport = () => {
+    throw new Error('unreachable');
+  };
+  return planFailure(d, { task, inv: o.inv, session: o.session, base, error, report: null, fileReport, runs });
 }
 
 function withSummary(result: unknown, summary: string): unknown {

@@ -7,7 +7,7 @@ import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
 import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
 import { intakeWaitingTasks } from './worker-intake.js';
-import { planError, planOutcome, type Planned } from './worker-outcome.js';
+import { planError, planExhausted, planOutcome, type Planned } from './worker-outcome.js';
 
 export interface WorkerSettings {
   /** Tasks run at once in this process. */
@@ -67,6 +67,8 @@ export class WorkerRuntime {
     readonly sources: Sources,
     private readonly settings: WorkerSettings,
     private readonly owner: string,
+    /** The tenants whose tasks this process runs (its sources, rules and model are theirs); null: every tenant. */
+    private readonly tenants: readonly string[] | null = null,
   ) {}
 
   /** Listens for in-process changes (a new task, a signal) to run work at once. */
@@ -136,7 +138,7 @@ export class WorkerRuntime {
           started++;
           const p = this.execute(task)
             .catch((e: unknown) => {
-              this.d.logger.error('worker run crashed', { taskId: task.id, error: (e as Error).message });
+              this.d.logger.error('worker run crashed', { tenantId: task.tenantId, taskId: task.id, error: (e as Error).message });
               return null;
             })
             .finally(() => {
@@ -166,21 +168,34 @@ export class WorkerRuntime {
 
   /** Day-0 intakes of an investigation's new waiting tasks (see worker-intake.ts); once per task per process. */
   private async intake(tenantId: string, investigationId: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.serves(tenantId)) return;
     try {
       await intakeWaitingTasks({ d: this.d, sessions: this.sessions, registry: this.registry, sources: this.sources, seen: this.intakeSeen }, tenantId, investigationId);
     } catch (e) {
-      this.d.logger.warn('intake failed', { investigationId, error: (e as Error).message });
+      this.d.logger.warn('intake failed', { tenantId, investigationId, error: (e as Error).message });
     }
   }
 
   private async claim(): Promise<Task | null> {
     try {
-      return await this.d.store.claimTask(this.d.clock.now(), this.owner, this.settings.leaseMs, this.registry.names());
+      return await this.d.store.claimTask(this.d.clock.now(), this.owner, this.settings.leaseMs, this.registry.names(), this.tenants ?? undefined);
     } catch (e) {
       this.d.logger.error('cannot claim worker tasks', { error: (e as Error).message });
       return null;
     }
+  }
+
+  /**
+   * A task reclaimed after its lease expired once its attempts are spent. Only then:
+   * attempts count every claim, and a task woken by a signal or a deadline after a
+   * wait runs whatever its count (a failing run is capped by planError instead).
+   */
+  private exhausted(task: Task): boolean {
+    return task.wakeReason === 'lease_expired' && task.attempts > this.settings.maxAttempts;
+  }
+
+  private serves(tenantId: string): boolean {
+    return this.tenants === null || this.tenants.includes(tenantId);
   }
 
   private heartbeatMs(): number {
@@ -198,7 +213,16 @@ export class WorkerRuntime {
     const session = this.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
     await t.createSession(session);
     d.feed.publish({ type: 'session', tenantId: task.tenantId, id: session.id });
-    const log = d.logger.child({ taskId: task.id, role: task.role, sessionId: session.id });
+    // Every record of a run names its tenant: the MCP logging bridge forwards a record
+    // only to connections of that tenant.
+    const log = d.logger.child({ tenantId: task.tenantId, investigationId: task.investigationId, taskId: task.id, role: task.role, sessionId: session.id });
+    if (this.exhausted(task)) {
+      // Claimed again after its lease expired with its attempts spent: the role is not
+      // run again (it may be what kills the process); the task fails for good.
+      const stoppedEachTime = task.error === null && !(await t.listWaits(inv.id)).some((w) => w.taskId === task.id);
+      log.warn('worker task gave up: its runs kept stopping mid-run', { attempts: task.attempts, maxAttempts: this.settings.maxAttempts });
+      return this.apply(caller, task, session.id, planExhausted(d, { task, inv, session, owner: this.owner, maxAttempts: this.settings.maxAttempts, stoppedEachTime }));
+    }
     const ctl = new AbortController();
     this.controllers.add(ctl);
     const buffer: NewEvent[] = [];
@@ -279,15 +303,15 @@ export class WorkerRuntime {
       if (r.task.status === 'pending') d.feed.publish({ type: 'tasks', tenantId: task.tenantId, investigationId: task.investigationId });
       if (p.report) d.feed.publish({ type: 'report', tenantId: task.tenantId, investigationId: task.investigationId });
       if (p.inbox) d.feed.publish({ type: 'inbox', tenantId: task.tenantId });
-      d.logger.info('worker task outcome', { taskId: task.id, role: task.role, status: r.task.status, sessionId, reportId: p.report?.id });
+      d.logger.info('worker task outcome', { tenantId: task.tenantId, investigationId: task.investigationId, taskId: task.id, role: task.role, status: r.task.status, sessionId, reportId: p.report?.id });
       const kind: RunReport['outcome'] = p.input.status === 'pending' ? 'error' : p.input.status === 'waiting' ? 'wait' : (p.input.status as RunReport['outcome']);
       return { taskId: task.id, sessionId, status: r.task.status, outcome: kind };
     } catch (e) {
       // Another process took the task over (our lease expired), or it was cancelled:
       // its outcome is no longer ours to write. Anything else: the lease expires and
       // the task runs again (at-least-once).
-      if (e instanceof ConflictError) d.logger.warn('worker outcome discarded: lease lost', { taskId: task.id, sessionId });
-      else d.logger.error('worker outcome not applied; the task runs again after its lease', { taskId: task.id, error: (e as Error).message });
+      if (e instanceof ConflictError) d.logger.warn('worker outcome discarded: lease lost', { tenantId: task.tenantId, taskId: task.id, sessionId });
+      else d.logger.error('worker outcome not applied; the task runs again after its lease', { tenantId: task.tenantId, taskId: task.id, sessionId, error: (e as Error).message });
       await this.sessions.terminate(caller, sessionId, 'cancelled');
       return { taskId: task.id, sessionId, status: 'unknown', outcome: 'lost' };
     }

@@ -14,12 +14,27 @@ export const EXTRACTION_EVENTS_PER_PASS = 20_000;
  * so a pass running twice (or on two instances) applies nothing twice. A failed
  * session is rescheduled with backoff and does not block the others.
  */
-export function extractionJob(d: RuntimeDeps, memory: Memory, intervalMs: number, sessionsPerPass = EXTRACTION_SESSIONS_PER_PASS): Job {
+export function extractionJob(
+  d: RuntimeDeps,
+  memory: Memory,
+  intervalMs: number,
+  opts: {
+    /** Sessions per pass; default EXTRACTION_SESSIONS_PER_PASS. */
+    sessionsPerPass?: number;
+    /**
+     * The tenants this process extracts (null: all). Extraction may send events to this
+     * process's model, so another tenant's sessions are left to a process serving it.
+     */
+    tenants?: readonly string[] | null;
+  } = {},
+): Job {
+  const sessionsPerPass = opts.sessionsPerPass ?? EXTRACTION_SESSIONS_PER_PASS;
+  const tenants = opts.tenants ?? undefined;
   return {
     name: 'extraction',
     intervalMs,
     async run() {
-      const due = await d.store.dueExtractions(d.clock.now(), sessionsPerPass);
+      const due = await d.store.dueExtractions(d.clock.now(), sessionsPerPass, tenants);
       let events = 0;
       let sessions = 0;
       let budgetLeft = true;

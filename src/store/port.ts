@@ -35,11 +35,18 @@ export interface StorePort {
    * Atomically claims one runnable task: `pending` with runAt <= now, or `running`
    * whose lease expired (leaseUntil <= now; its wakeReason becomes `lease_expired`).
    * The claimed task is `running`, leased to `owner` until now + leaseMs, attempts + 1.
-   * `roles` limits which roles may be claimed (the roles this process can run).
+   * `roles` limits which roles may be claimed (the roles this process can run);
+   * `tenants`, when given, which tenants' tasks (an allow-list; undefined = every
+   * tenant). A process runs a task with its own sources, rules and model, so it
+   * claims only the tenants it serves.
    */
-  claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[]): Promise<Task | null>;
-  /** Checkpoints with dueAt <= now (sessions with unextracted events), earliest first. */
-  dueExtractions(now: number, limit: number): Promise<ExtractionCheckpoint[]>;
+  claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[], tenants?: readonly string[]): Promise<Task | null>;
+  /**
+   * Checkpoints with dueAt <= now (sessions with unextracted events), earliest first.
+   * `tenants`, when given, limits them to those tenants (extraction may send events to
+   * the process's model, so a process extracts only the tenants it serves).
+   */
+  dueExtractions(now: number, limit: number, tenants?: readonly string[]): Promise<ExtractionCheckpoint[]>;
   /**
    * Deletes up to `limit` events with expiresAt <= now that extraction has passed
    * (seq <= their session's checkpoint; investigation-level events need no extraction).

@@ -1,14 +1,25 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { App } from '../app.js';
 import { buildServer } from '../mcp/server.js';
+
+/**
+ * The stdio server for `app`: its caller is the configured identity. Log forwarding is
+ * the default (tenant): a record reaches the client only when it names the client's
+ * tenant. The process is single-tenant in what it serves, but not in what it touches —
+ * its sweeps act on every tenant sharing the data dir, and untagged operational
+ * records may carry their ids.
+ */
+export function buildStdioServer(app: App): McpServer {
+  return buildServer(app, { resolveCaller: () => app.localCaller });
+}
 
 /**
  * Serves MCP over stdio: stdout carries protocol only; everything else goes to stderr.
  * Resolves when the client disconnects (stdin closes) or the process is told to stop.
  */
 export async function serveStdio(app: App): Promise<void> {
-  // One tenant per stdio process: every log record is the connected client's business.
-  const server = buildServer(app, { resolveCaller: () => app.localCaller, logForwarding: 'all' });
+  const server = buildStdioServer(app);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();

@@ -39,3 +39,39 @@ describe('sqlite query plans for consolidation lookups', () => {
     }
   });
 });
+
+/**
+ * The due-work claims with a tenant allow-list (a process claims only the tenants it
+ * serves) must still walk their due-time index in order, never a tenant's every task
+ * or checkpoint through the primary key followed by a sort — with or without ANALYZE
+ * statistics.
+ */
+describe('sqlite query plans for tenant-filtered due work', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-plans-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tenantIn = /const TENANT_IN = `([^`]*)`/.exec(source)?.[1];
+  const filtered = (needle: string) => sqlWith(needle).replace(/\$\{tenantFilter\(tenants\)\}/, tenantIn!);
+
+  it.each([
+    ["tasks WHERE status = 'pending'", [1, '["retrieval"]', '["acme"]'], /^SEARCH tasks USING INDEX tasks_runnable \(run_at<\?\)/],
+    ["tasks WHERE status = 'running'", [1, '["retrieval"]', '["acme"]'], /^SEARCH tasks USING INDEX tasks_lease \(lease_until<\?\)/],
+    ['FROM checkpoints WHERE due_at IS NOT NULL', [1, '["acme"]', 10], /^SEARCH checkpoints USING INDEX checkpoints_due \(due_at>\? AND due_at<\?\)/],
+  ] as const)('%s … tenant_id IN (allow-list) seeks the due-time index, with no sort', async (needle, params, expected) => {
+    expect(tenantIn).toContain('tenant_id IN');
+    const file = path.join(dir, `${needle.replace(/\W+/g, '_')}.db`);
+    await openSqliteStore({ path: file, logger: nullLogger }).close();
+    const raw = new Database(file);
+    try {
+      const sql = filtered(needle);
+      expect(sql).toContain('tenant_id IN (SELECT value FROM json_each(?))');
+      const plan = () => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      for (const when of ['fresh', 'analyzed']) {
+        if (when === 'analyzed') raw.exec('ANALYZE');
+        expect(plan(), when).toMatch(expected);
+        expect(plan(), when).not.toMatch(/TEMP B-TREE|PRIMARY KEY/);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+});

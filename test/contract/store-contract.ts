@@ -660,6 +660,32 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect((await store.claimTask(T0 + 10, 'w1', MINUTE, ['retrieval', 'compliance']))?.id).toBe(other.id);
       });
 
+      it('claims only the allowed tenants, pending and lease-expired alike; no allow-list claims any tenant', async () => {
+        const { inv } = await openInvestigation(a, f);
+        const gi = await openInvestigation(b, g);
+        const gLeased = g.task(gi.inv.id, { runAt: T0 });
+        const aLeased = f.task(inv.id, { runAt: T0 });
+        // globex's pending task is due before acme's: a claim without the allow-list takes it first.
+        const gPending = g.task(gi.inv.id, { runAt: T0 + 5 });
+        const aPending = f.task(inv.id, { runAt: T0 + 6 });
+        for (const t of [gLeased, gPending]) await b.createTask({ task: t, wait: null, events: [] });
+        for (const t of [aLeased, aPending]) await a.createTask({ task: t, wait: null, events: [] });
+        // One task of each tenant runs under a lease that expires at T0 + 10.
+        expect((await store.claimTask(T0, 'dead', 10, ['retrieval'], ['globex']))?.id).toBe(gLeased.id);
+        expect((await store.claimTask(T0, 'dead', 10, ['retrieval'], ['acme']))?.id).toBe(aLeased.id);
+
+        const now = T0 + 100;
+        expect(await store.claimTask(now, 'w1', MINUTE, ['retrieval'], [])).toBeNull();
+        expect(await store.claimTask(now, 'w1', MINUTE, ['retrieval'], ['initech'])).toBeNull();
+        expect(await store.claimTask(now, 'w1', MINUTE, ['retrieval'], ['acme'])).toMatchObject({ id: aPending.id, tenantId: 'acme', attempts: 1 });
+        expect(await store.claimTask(now, 'w1', MINUTE, ['retrieval'], ['acme'])).toMatchObject({ id: aLeased.id, tenantId: 'acme', attempts: 2, wakeReason: 'lease_expired' });
+        expect(await store.claimTask(now, 'w1', MINUTE, ['retrieval'], ['acme'])).toBeNull();
+        expect(await b.getTask(gPending.id)).toMatchObject({ status: 'pending', attempts: 0 });
+        expect(await b.getTask(gLeased.id)).toMatchObject({ leaseOwner: 'dead', attempts: 1 });
+        expect((await store.claimTask(now, 'w2', MINUTE, ['retrieval']))?.id).toBe(gPending.id);
+        expect((await store.claimTask(now, 'w2', MINUTE, ['retrieval'], ['acme', 'globex']))?.id).toBe(gLeased.id);
+      });
+
       it('concurrent claims never return the same task', async () => {
         const { inv } = await openInvestigation(a, f);
         const gi = await openInvestigation(b, g);
@@ -1029,6 +1055,28 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect(await store.dueExtractions(T0 + 100, 1)).toHaveLength(1);
         await a.scheduleExtraction(s1.id, T0 + 5);
         expect((await a.getCheckpoint(s1.id))?.dueAt).toBe(T0 + 5);
+      });
+
+      it('dueExtractions keeps only the allowed tenants, in due order', async () => {
+        const s1 = f.session();
+        const s2 = g.session();
+        const s3 = f.session();
+        await a.createSession(s1);
+        await b.createSession(s2);
+        await a.createSession(s3);
+        await a.scheduleExtraction(s1.id, T0 + 30);
+        await b.scheduleExtraction(s2.id, T0 + 10);
+        await a.scheduleExtraction(s3.id, T0 + 20);
+        expect((await store.dueExtractions(T0 + 100, 10, ['acme'])).map((c) => [c.tenantId, c.sessionId])).toEqual([
+          ['acme', s3.id],
+          ['acme', s1.id],
+        ]);
+        expect((await store.dueExtractions(T0 + 100, 1, ['acme'])).map((c) => c.sessionId)).toEqual([s3.id]);
+        expect((await store.dueExtractions(T0 + 100, 10, ['globex'])).map((c) => c.sessionId)).toEqual([s2.id]);
+        expect(await store.dueExtractions(T0 + 100, 10, ['initech'])).toEqual([]);
+        expect(await store.dueExtractions(T0 + 100, 10, [])).toEqual([]);
+        expect(await store.dueExtractions(T0 + 100, 10, ['acme', 'globex'])).toHaveLength(3);
+        expect(await store.dueExtractions(T0 + 100, 10)).toHaveLength(3);
       });
 
       it('deleteRecord removes it from reads and search', async () => {

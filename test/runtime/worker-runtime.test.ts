@@ -17,8 +17,27 @@ const caller = { tenantId: 'acme', actorId: 'alice' };
 const SECOND = 1_000;
 
 /** Custom roles for the runtime's own behaviour, registered like any role. */
-function testRoles(state: { failures: number; gate: Promise<void> | null }): Role[] {
+function testRoles(state: { failures: number; gate: Promise<void> | null; runs: number }): Role[] {
   return [
+    {
+      name: 'crasher',
+      description: 'counts its runs (the test plays the process dying mid-run)',
+      onDeadline: 'time_out',
+      async run() {
+        state.runs++;
+        return completed(null, 'ran');
+      },
+    },
+    {
+      name: 'patient',
+      description: 'waits for signals s1…s4 in turn, then completes',
+      onDeadline: 'time_out',
+      async run(ctx) {
+        state.runs++;
+        const next = ['s1', 's2', 's3', 's4'].find((n) => !ctx.signals.some((x) => x.name === n));
+        return next ? wait(next, ctx.clock.now() + 60_000) : completed(null, `done on attempt ${ctx.attempt}`);
+      },
+    },
     {
       name: 'flaky',
       description: 'fails `state.failures` times, then completes',
@@ -79,7 +98,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
     let app: App;
     let dir: string;
     let changes: Change[];
-    const state = { failures: 0, gate: null as Promise<void> | null };
+    const state = { failures: 0, gate: null as Promise<void> | null, runs: 0 };
 
     const make = (extra: Record<string, string> = {}) => {
       const config = loadConfig({
@@ -87,6 +106,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
           HOME: '/tmp',
           LONGHAUL_STORE: kind,
           LONGHAUL_DATA_DIR: dir,
+          LONGHAUL_TENANT: caller.tenantId,
           LONGHAUL_SOURCES: FIXTURES,
           LONGHAUL_IDLE_TIMEOUT: '15m',
           LONGHAUL_TASK_LEASE: '30s',
@@ -107,6 +127,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       dir = mkdtempSync(join(tmpdir(), 'longhaul-workers-'));
       state.failures = 0;
       state.gate = null;
+      state.runs = 0;
       app = make();
       changes = [];
       app.feed.subscribe((c) => changes.push(c));
@@ -210,6 +231,63 @@ for (const kind of ['memory', 'sqlite'] as const) {
         expect((await sessionEvents(run!.sessionId))[0]!.text).toMatch(/woke: lease_expired, attempt 2/);
         // The dead process comes back and tries to write its outcome: refused.
         await expect(app.store.tenant('acme').applyTaskOutcome({ taskId: task.id, leaseOwner: 'dead-process', now: clock.now(), status: 'completed' })).rejects.toBeInstanceOf(ConflictError);
+      });
+
+      describe('when every run of a task stops mid-run (a role that kills its process)', () => {
+        const dieMidRun = async (role: string, times: number) => {
+          for (let i = 0; i < times; i++) {
+            expect(await app.store.claimTask(clock.now(), `dead-process-${i}`, 30 * SECOND, [role])).toMatchObject({ status: 'running' });
+            clock.advance(30 * SECOND);
+          }
+        };
+
+        it('fails it once its attempts are spent, without running the role again: failed_task in the inbox, session terminated', async () => {
+          const r = await start([{ role: 'crasher', instructions: 'Crashes the process' }]);
+          const id = r.investigation.investigationId;
+          await dieMidRun('crasher', 3); // LONGHAUL_TASK_MAX_ATTEMPTS is 3
+          const run = await app.workers.runOnce();
+          expect(run).toMatchObject({ outcome: 'failed', status: 'failed' });
+          expect(state.runs).toBe(0);
+          const task = await taskOf(id, 'crasher');
+          expect(task).toMatchObject({ status: 'failed', attempts: 4, leaseOwner: null });
+          expect(task.error).toMatch(/ran 3 times without finishing; the process stopped mid-run each time/);
+          expect((await app.store.tenant('acme').listInbox({ limit: 5 })).items[0]).toMatchObject({ kind: 'failed_task', taskId: task.id, investigationId: id });
+          expect(changes).toContainEqual({ type: 'inbox', tenantId: 'acme' });
+          expect(await app.store.tenant('acme').getSession(run!.sessionId)).toMatchObject({ status: 'terminated', terminationReason: 'completed' });
+          expect((await sessionEvents(run!.sessionId)).map((e) => e.text)).toEqual([expect.stringMatching(/crasher task .* failed after 3 attempt\(s\): crasher task ran 3 times without finishing/)]);
+          expect(await app.workers.runOnce()).toBeNull();
+        });
+
+        it('still runs it while attempts remain', async () => {
+          const r = await start([{ role: 'crasher', instructions: 'Crashes the process' }]);
+          await dieMidRun('crasher', 2);
+          expect(await app.workers.runOnce()).toMatchObject({ outcome: 'completed' });
+          expect(state.runs).toBe(1);
+          expect(await taskOf(r.investigation.investigationId, 'crasher')).toMatchObject({ status: 'completed', attempts: 3 });
+        });
+
+        it('names the earlier error when a run before failed with one', async () => {
+          state.failures = 1;
+          const r = await start([{ role: 'flaky', instructions: 'Call the bank API' }]);
+          expect(await app.workers.runOnce()).toMatchObject({ outcome: 'error', status: 'pending' });
+          clock.advance(SECOND);
+          await dieMidRun('flaky', 2);
+          expect(await app.workers.runOnce()).toMatchObject({ outcome: 'failed' });
+          const task = await taskOf(r.investigation.investigationId, 'flaky');
+          expect(task.error).toMatch(/ran 3 times without finishing \(at most 3 attempts\); its last run stopped mid-run .* Earlier error: bank API answered 503 \(attempt 1\)/);
+        });
+      });
+
+      it('runs a task woken by its signal whatever its attempts count: only runs that stop mid-run are capped', async () => {
+        const r = await start([{ role: 'patient', instructions: 'Needs four signals' }]);
+        const id = r.investigation.investigationId;
+        for (const name of ['s1', 's2', 's3', 's4']) {
+          expect(await app.workers.runOnce()).toMatchObject({ outcome: 'wait' });
+          await app.runtime.signals.submit(caller, { investigationId: id, signal: name, payload: {} });
+        }
+        expect(await app.workers.runOnce()).toMatchObject({ outcome: 'completed' });
+        expect(await taskOf(id, 'patient')).toMatchObject({ status: 'completed', attempts: 5 });
+        expect(state.runs).toBe(5);
       });
 
       it('stops a run whose session reached the maximum duration and retries it in a new session', async () => {

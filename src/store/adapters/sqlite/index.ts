@@ -76,6 +76,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): StorePort {
   return new SqliteStore(db, kv);
 }
 
+/**
+ * The tenant allow-list of the due-work claims (claimTask, dueExtractions). The unary
+ * `+` keeps tenant_id from being an index candidate: otherwise, without statistics,
+ * SQLite prefers the primary key (tenant_id, …) for `IN` and walks every task or
+ * checkpoint the tenant ever had, then sorts; with it the due-time index is used and
+ * the allow-list only filters (test/contract/sqlite-plans.test.ts).
+ */
+const TENANT_IN = ` AND +tenant_id IN (SELECT value FROM json_each(?))`;
+const tenantFilter = (tenants: readonly string[] | undefined) => (tenants ? TENANT_IN : '');
+const tenantParams = (tenants: readonly string[] | undefined) => (tenants ? [JSON.stringify(tenants)] : []);
+
 type Key = Array<string | number>;
 const cmp = (a: Key, b: Key): number => {
   for (let i = 0; i < a.length; i++) {
@@ -129,19 +140,17 @@ class SqliteStore implements StorePort {
     );
   }
 
-  async claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[]): Promise<Task | null> {
-    if (roles.length === 0) return this.db.read(() => null);
-    const rolesJson = JSON.stringify(roles);
+  async claimTask(now: number, owner: string, leaseMs: number, roles: readonly string[], tenants?: readonly string[]): Promise<Task | null> {
+    if (roles.length === 0 || tenants?.length === 0) return this.db.read(() => null);
+    const params = [now, JSON.stringify(roles), ...tenantParams(tenants)];
     return this.db.write(() => {
       const pending = this.db.get(
-        `SELECT * FROM tasks WHERE status = 'pending' AND run_at <= ? AND role IN (SELECT value FROM json_each(?)) ORDER BY run_at, tenant_id, id LIMIT 1`,
-        now,
-        rolesJson,
+        `SELECT * FROM tasks WHERE status = 'pending' AND run_at <= ? AND role IN (SELECT value FROM json_each(?))${tenantFilter(tenants)} ORDER BY run_at, tenant_id, id LIMIT 1`,
+        ...params,
       );
       const expired = this.db.get(
-        `SELECT * FROM tasks WHERE status = 'running' AND lease_until <= ? AND role IN (SELECT value FROM json_each(?)) ORDER BY lease_until, tenant_id, id LIMIT 1`,
-        now,
-        rolesJson,
+        `SELECT * FROM tasks WHERE status = 'running' AND lease_until <= ? AND role IN (SELECT value FROM json_each(?))${tenantFilter(tenants)} ORDER BY lease_until, tenant_id, id LIMIT 1`,
+        ...params,
       );
       const candidates = [pending && C.tasks.fromRow(pending), expired && C.tasks.fromRow(expired)].filter((t): t is Task => !!t);
       if (candidates.length === 0) return null;
@@ -153,10 +162,16 @@ class SqliteStore implements StorePort {
     });
   }
 
-  async dueExtractions(now: number, limit: number): Promise<ExtractionCheckpoint[]> {
+  async dueExtractions(now: number, limit: number, tenants?: readonly string[]): Promise<ExtractionCheckpoint[]> {
+    if (tenants?.length === 0) return this.db.read(() => []);
     return this.db.read(() =>
       this.db
-        .all(`SELECT * FROM checkpoints WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, tenant_id, session_id LIMIT ?`, now, pageLimit(limit))
+        .all(
+          `SELECT * FROM checkpoints WHERE due_at IS NOT NULL AND due_at <= ?${tenantFilter(tenants)} ORDER BY due_at, tenant_id, session_id LIMIT ?`,
+          now,
+          ...tenantParams(tenants),
+          pageLimit(limit),
+        )
         .map((r) => C.checkpoints.fromRow(r)),
     );
   }
