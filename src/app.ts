@@ -83,7 +83,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const logger = o.logger ?? createLogger({ level: config.logLevel });
   const clock = o.clock ?? systemClock;
   const ids = o.ids ?? createIdGenerator(clock);
-  const store = o.store ?? openStore(config.store, logger);
+  const store = o.store ?? openStore(config.store, logger, clock);
   const feed = new ChangeFeed();
   const deps: RuntimeDeps = {
     store,
@@ -106,6 +106,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
   // Workers: a bad rules file stops start-up here, with an error naming the file and field.
   const roles = o.roles ?? createRoleRegistry({ rules: loadRules(config.rulesFile) });
+  // Delegation refuses a role no worker here runs (it would sit pending for ever).
+  deps.knownRoles = () => roles.names();
   const sourceIndexPath = config.store.kind === 'memory' ? ':memory:' : join(config.store.kind === 'sqlite' ? dirname(config.store.path) : config.dataDir, 'sources.db');
   const sourceIndex = o.sourceIndex ?? lazySourceIndex(sourceIndexPath, () => createSqliteSourceIndex(sourceIndexPath));
   const sources = new SourceLibrary(sourceIndex, config.sources, { clock, logger: logger.child({ component: 'sources' }) });

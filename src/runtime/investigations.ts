@@ -323,15 +323,25 @@ export const STATE_LIMITS = { tasks: 50, waits: 50, signals: 20, findings: 20, t
 
 const clipText = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
-/** A task in the state document: instructions clipped, a large result reduced to its summary or a clipped JSON text. */
+/**
+ * A task in the state document: instructions clipped, and a large result kept in shape
+ * but shortened (long strings clipped, long lists cut to their first items, deep
+ * nesting elided), so `result.findings[0].citation` still reads as the role wrote it.
+ */
 function clipTask(v: TaskView): TaskView {
-  const json = v.result === null ? '' : JSON.stringify(v.result);
-  let result = v.result;
-  if (json.length > STATE_LIMITS.result) {
-    const summary = typeof v.result === 'object' && v.result !== null && typeof (v.result as { summary?: unknown }).summary === 'string' ? (v.result as { summary: string }).summary : null;
-    result = summary !== null ? { summary: clipText(summary, STATE_LIMITS.text), clipped: true } : clipText(json, STATE_LIMITS.result);
-  }
+  const result = v.result === null || JSON.stringify(v.result).length <= STATE_LIMITS.result ? v.result : (shorten(v.result, 0) as TaskView['result']);
   return { ...v, instructions: clipText(v.instructions, STATE_LIMITS.text), result };
+}
+
+function shorten(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return clipText(value, 300);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 4) return Array.isArray(value) ? `[${value.length} items]` : '{…}';
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 8).map((x) => shorten(x, depth + 1));
+    return value.length > 8 ? [...head, `…and ${value.length - 8} more (see the timeline)`] : head;
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, x]) => [k, shorten(x, depth + 1)]));
 }
 
 function describeDelegation(task: Task, wait: Wait | null): string {

@@ -41,4 +41,21 @@ describe('get_investigation on a large investigation', () => {
     expect(doc.tasks).toHaveLength(STATE_LIMITS.tasks);
     await c.close();
   });
+
+  it('keeps a large task result in shape, shortened: long lists cut, long strings clipped', async () => {
+    const c = await connect(t.app, alice);
+    const id = (await c.call('start_investigation', { subject: 'TechCorp', objective: 'Search', tasks: [{ role: 'retrieval', instructions: 'Search' }] })).investigation.investigationId;
+    const store = t.app.store;
+    const task = await store.claimTask(t.clock.now(), 'test-owner', 60_000, ['retrieval']);
+    const findings = Array.from({ length: 30 }, (_, i) => ({ rank: i + 1, citation: { file: `techcorp/doc-${i}.md`, startLine: i, snippet: 'z'.repeat(1_000) } }));
+    await store.tenant('acme').applyTaskOutcome({ taskId: task!.id, leaseOwner: 'test-owner', now: t.clock.now(), status: 'completed', result: { summary: 'Found 30 passages', findings } });
+    const r = await c.call('get_investigation', { investigationId: id });
+    const result = r.tasks[0].result;
+    expect(result.summary).toBe('Found 30 passages');
+    expect(result.findings).toHaveLength(9);
+    expect(result.findings[0].citation).toMatchObject({ file: 'techcorp/doc-0.md', startLine: 0 });
+    expect(result.findings[0].citation.snippet.length).toBeLessThanOrEqual(300);
+    expect(result.findings[8]).toBe('…and 22 more (see the timeline)');
+    await c.close();
+  });
 });

@@ -136,6 +136,15 @@ describe('MCP tools: bad input', () => {
       expect((await c.call('list_investigations', {})).total).toBe(1);
     });
 
+    it('refuses a role no worker runs (the task would sit pending for ever), naming the roles there are', async () => {
+      const e = toolError(await c.callRaw('delegate_task', { investigationId: id, role: 'retreival', instructions: 'Search the sources' }));
+      expect(e.code).toBe('invalid_input');
+      expect(e.text).toMatch(/role: "retreival" is not a role this server runs; use one of "retrieval", "compliance"/);
+      const s = toolError(await c.callRaw('start_investigation', { ...TECHCORP, tasks: [{ role: 'kyc', instructions: 'x' }] }));
+      expect(s.text).toMatch(/tasks\[0\]\.role: "kyc" is not a role this server runs/);
+      await expectInvestigationCount(1);
+    });
+
     it('refuses an idempotency key reused for a different signal (the new data would be dropped)', async () => {
       await c.call('submit_signal', { investigationId: id, signal: 'registry_extract', payload: { ok: 1 }, idempotencyKey: 'mail-7' });
       const e = toolError(await c.callRaw('submit_signal', { investigationId: id, signal: 'bank_data', payload: { ok: 2 }, idempotencyKey: 'mail-7' }));

@@ -64,8 +64,8 @@ describe('MCP reports, inbox and prompts', () => {
     const tenant = t.app.store.tenant('acme');
     // Fill past one page with failed tasks written straight through the store.
     for (let i = 0; i < 52; i++) {
-      await c.call('delegate_task', { investigationId: id, role: 'custom-check', instructions: `check ${i}` });
-      const task = (await t.app.store.claimTask(t.clock.now(), 'filler', 1_000, ['custom-check']))!;
+      await c.call('delegate_task', { investigationId: id, role: 'retrieval', instructions: `check ${i}` });
+      const task = (await t.app.store.claimTask(t.clock.now(), 'filler', 1_000, ['retrieval']))!;
       t.clock.advance(1_000);
       await tenant.applyTaskOutcome({ taskId: task.id, leaseOwner: 'filler', now: t.clock.now(), status: 'failed', error: 'boom', inbox: [{ id: t.app.deps.ids('inb'), tenantId: 'acme', investigationId: id, kind: 'failed_task', title: `Task failed: check ${i}`, detail: 'boom', taskId: task.id, reportId: null, createdAt: t.clock.now() }] });
     }

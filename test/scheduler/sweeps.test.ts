@@ -85,7 +85,7 @@ describe('scheduler sweeps (fake clock)', () => {
       const r = await app.runtime.investigations.start(caller, {
         subject: 'TechCorp',
         objective: 'Check it',
-        tasks: [{ role: 'kyc-review', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: 'PT72H' } }],
+        tasks: [{ role: 'retrieval', instructions: 'Needs bank data', waitFor: { signal: 'bank_data', timeout: 'PT72H' } }],
       });
       const investigationId = r.investigation.investigationId;
       clock.advance(72 * 3_600_000 - 1);
@@ -106,7 +106,7 @@ describe('scheduler sweeps (fake clock)', () => {
         subject: 'TechCorp',
         objective: 'Check it within a week',
         deadline: 'P7D',
-        tasks: [{ role: 'kyc-review', instructions: 'Needs the registry extract', waitFor: { signal: 'registry_extract', timeout: 'P30D' } }],
+        tasks: [{ role: 'retrieval', instructions: 'Needs the registry extract', waitFor: { signal: 'registry_extract', timeout: 'P30D' } }],
       });
       const investigationId = r.investigation.investigationId;
       clock.advance(7 * 86_400_000 - 1);
