@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_LIMITS } from '../../src/runtime/investigations.js';
+import { STATE_LIMITS } from '../../src/runtime/investigation-state.js';
 import { alice, connect, makeApp, TECHCORP, type TestApp } from './helpers.js';
 
 /** Nothing returns unbounded text: the state document stays small on a big investigation. */

@@ -1,0 +1,69 @@
+import { iso } from '../domain/clock.js';
+import type { Investigation } from '../domain/investigation.js';
+import { isTerminalTask } from '../domain/task.js';
+import type { Caller, RuntimeDeps } from './deps.js';
+import { eventView, investigationView, sessionView, showing, signalView, taskView, waitView, type TaskView } from './views.js';
+
+/** Caps of the state document (`get_investigation`, `longhaul://investigations/{id}`). */
+export const STATE_LIMITS = { tasks: 50, waits: 50, signals: 20, findings: 20, text: 500, result: 2_000 } as const;
+
+const clipText = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/**
+ * A task in the state document: instructions clipped, and a large result kept in shape
+ * but shortened (long strings clipped, long lists cut to their first items, deep
+ * nesting elided), so `result.findings[0].citation` still reads as the role wrote it.
+ */
+function clipTask(v: TaskView): TaskView {
+  const result = v.result === null || JSON.stringify(v.result).length <= STATE_LIMITS.result ? v.result : (shorten(v.result, 0) as TaskView['result']);
+  return { ...v, instructions: clipText(v.instructions, STATE_LIMITS.text), result };
+}
+
+function shorten(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return clipText(value, 300);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 4) return Array.isArray(value) ? `[${value.length} items]` : '{…}';
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 8).map((x) => shorten(x, depth + 1));
+    return value.length > 8 ? [...head, `…and ${value.length - 8} more (see the timeline)`] : head;
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, x]) => [k, shorten(x, depth + 1)]));
+}
+
+/** The state document behind `longhaul://investigations/{id}` and `get_investigation`. */
+export async function investigationState(d: RuntimeDeps, caller: Caller, inv: Investigation) {
+  const t = d.store.tenant(caller.tenantId);
+  const [tasks, waits, signals, sessions, findings, reports] = await Promise.all([
+    t.listTasks(inv.id),
+    t.listWaits(inv.id),
+    t.listSignals(inv.id),
+    t.listSessions({ investigationId: inv.id, limit: 50 }),
+    t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: STATE_LIMITS.findings, order: 'desc' }),
+    t.listReports(inv.id),
+  ]);
+  const latest = reports[0];
+  // Bounded whatever the investigation's size: open work first, then the newest of
+  // the rest, each list capped and counted ("showing X of Y"); long texts clipped
+  // (the timeline and the report resources hold them whole).
+  const L = STATE_LIMITS;
+  const shownTasks = [...tasks.filter((x) => !isTerminalTask(x.status)), ...tasks.filter((x) => isTerminalTask(x.status)).reverse()].slice(0, L.tasks);
+  const shownWaits = [...waits.filter((w) => w.status === 'open'), ...waits.filter((w) => w.status !== 'open').reverse()].slice(0, L.waits);
+  const shownSignals = signals.slice(-L.signals);
+  return {
+    investigation: investigationView(inv),
+    tasks: shownTasks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map((x) => clipTask(taskView(x))),
+    waits: shownWaits.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(waitView),
+    signals: shownSignals.map(signalView),
+    shown: {
+      tasks: showing(shownTasks.length, tasks.length, 'tasks (open ones first, then the newest)'),
+      waits: showing(shownWaits.length, waits.length, 'waits (open ones first, then the newest)'),
+      signals: showing(shownSignals.length, signals.length, 'signals (the newest)'),
+    },
+    findings: findings.items.slice(0, L.findings).map((e) => ({ ...eventView(e), text: clipText(e.text, L.text) })),
+    findingsShown: showing(Math.min(findings.items.length, L.findings), findings.total, 'findings (newest first)'),
+    sessions: sessions.map(sessionView),
+    report: latest
+      ? { uri: `longhaul://investigations/${inv.id}/report`, reportId: latest.id, title: latest.title, complete: latest.complete, filedAt: iso(latest.createdAt), filings: reports.length }
+      : null,
+  };
+}
