@@ -1,4 +1,4 @@
-import { IllegalTransitionError } from './errors.js';
+import { IllegalTransitionError, InvalidInputError } from './errors.js';
 
 export type TaskStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
@@ -74,6 +74,23 @@ export function claimedTask(task: Task, owner: string, now: number, leaseMs: num
     attempts: task.attempts + 1,
     updatedAt: now,
     version: task.version + 1,
+  };
+}
+
+/**
+ * A wait being registered for `task`, checked against the newest signal of its name
+ * already delivered (`signal`, or null): a signal that came first resolves the wait at
+ * once and makes the task runnable — signals are never lost to a late wait. Every store
+ * adapter applies this same rule. Throws when the wait is not the task's.
+ */
+export function waitOnRegistration(task: Task, wait: Wait, signal: Signal | null, now: number): { task: Task; wait: Wait } {
+  if (wait.taskId !== task.id || wait.investigationId !== task.investigationId) {
+    throw new InvalidInputError(`wait ${wait.id} must belong to task ${task.id} of investigation ${task.investigationId}.`);
+  }
+  if (!signal || wait.status !== 'open') return { task, wait };
+  return {
+    wait: { ...wait, status: 'resolved', resolvedAt: now, signalId: signal.id },
+    task: { ...task, status: 'pending', wakeReason: 'signal', runAt: now, leaseOwner: null, leaseUntil: null },
   };
 }
 

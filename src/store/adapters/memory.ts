@@ -13,7 +13,7 @@ import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
-import { assertTaskTransition, claimedTask, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { assertTaskTransition, claimedTask, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { assertTenantId } from '../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
 import {
@@ -379,18 +379,10 @@ class MemoryTenantStore implements TenantStore {
 
   /** Stores a wait; resolves it at once (and makes the task pending) when its signal already came. */
   private registerWait(tx: Journal, task: Task, wait: Wait, now: number): { task: Task; wait: Wait; resolvedBy: Signal | null } {
-    if (wait.taskId !== task.id || wait.investigationId !== task.investigationId) {
-      throw new InvalidInputError(`wait ${wait.id} must belong to task ${task.id} of investigation ${task.investigationId}.`);
-    }
     const sig = wait.status === 'open' ? this.latestSignal(wait.investigationId, wait.signal) : null;
-    let w = wait;
-    let t = task;
-    if (sig) {
-      w = { ...wait, status: 'resolved', resolvedAt: now, signalId: sig.id };
-      t = { ...task, status: 'pending', wakeReason: 'signal', runAt: now, leaseOwner: null, leaseUntil: null };
-    }
-    this.insert(tx, this.d().waits, w, 'wait');
-    return { task: t, wait: w, resolvedBy: sig };
+    const r = waitOnRegistration(task, wait, sig, now);
+    this.insert(tx, this.d().waits, r.wait, 'wait');
+    return { ...r, resolvedBy: sig };
   }
 
   private closeOpenWaitsOfTask(tx: Journal, taskId: string, now: number): void {

@@ -15,7 +15,7 @@ import { assertInvestigationTransition, type Investigation, type InvestigationSt
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
-import { assertTaskTransition, claimedTask, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { assertTaskTransition, claimedTask, waitOnRegistration, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
@@ -354,17 +354,9 @@ class SqliteTenantStore implements TenantStore {
   /** Stores a wait; resolves it at once (and makes the task pending) when its signal already came. */
   private registerWait(task: Task, wait: Wait, now: number): { task: Task; wait: Wait; resolvedBy: Signal | null } {
     assertSameTenant(this.tenantId, wait, `wait ${wait.id}`);
-    if (wait.taskId !== task.id || wait.investigationId !== task.investigationId) {
-      throw new InvalidInputError(`wait ${wait.id} must belong to task ${task.id} of investigation ${task.investigationId}.`);
-    }
     const sig = wait.status === 'open' ? this.latestSignal(wait.investigationId, wait.signal) : null;
-    let w = wait;
-    let t = task;
-    if (sig) {
-      w = { ...wait, status: 'resolved', resolvedAt: now, signalId: sig.id };
-      t = { ...task, status: 'pending', wakeReason: 'signal', runAt: now, leaseOwner: null, leaseUntil: null };
-    }
-    return { task: t, wait: this.insert(C.waits, w, 'wait'), resolvedBy: sig };
+    const r = waitOnRegistration(task, wait, sig, now);
+    return { task: r.task, wait: this.insert(C.waits, r.wait, 'wait'), resolvedBy: sig };
   }
 
   private closeOpenWaitsOfTask(taskId: string, now: number): void {
