@@ -29,8 +29,8 @@ export class InvalidInputError extends LonghaulError {
 }
 
 export class NotFoundError extends LonghaulError {
-  constructor(kind: string, id: string) {
-    super('not_found', `No ${kind} with id "${id}" exists for this tenant. Check the id (list_investigations shows yours).`, { kind, id });
+  constructor(kind: string, id: string, hint = 'list_investigations shows yours') {
+    super('not_found', `No ${kind} with id "${id}" exists for this tenant. Check the id (${hint}).`, { kind, id });
   }
 }
 

@@ -24,8 +24,11 @@ export interface ResourceDefinition {
   uriTemplate: string;
   mimeType: string;
   list(caller: Caller, app: App): Promise<ListedResource[]>;
-  /** Per URI variable: candidate values for a typed prefix (the caller's own ids only). */
-  complete?: Record<string, (caller: Caller, prefix: string, app: App) => Promise<string[]>>;
+  /**
+   * Per URI variable: candidate values for a typed prefix (the caller's own ids only).
+   * `resolved` holds the other variables the client already filled in.
+   */
+  complete?: Record<string, (caller: Caller, prefix: string, app: App, resolved: Record<string, string>) => Promise<string[]>>;
   read(caller: Caller, vars: Record<string, string>, uri: URL, app: App): Promise<ResourceBody>;
 }
 
@@ -35,14 +38,14 @@ export const defineResource = (def: ResourceDefinition): ResourceDefinition => d
 export function registerResources(server: McpServer, defs: readonly ResourceDefinition[], ctx: McpContext): void {
   const { app } = ctx;
   for (const def of defs) {
-    const complete: Record<string, (value: string) => Promise<string[]>> = {};
+    const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {};
     for (const [variable, fn] of Object.entries(def.complete ?? {})) {
-      complete[variable] = async (value) => {
+      complete[variable] = async (value, context) => {
         // Completion has no request `extra` in the SDK; the server scopes it (see context.ts).
         const caller = ctx.callerInScope();
         if (!caller) return [];
         try {
-          return await fn(caller, value ?? '', app);
+          return await fn(caller, value ?? '', app, context?.arguments ?? {});
         } catch (e) {
           app.logger.warn('resource completion failed', { tenantId: caller.tenantId, resource: def.name, error: e instanceof Error ? e.message : String(e) });
           return [];

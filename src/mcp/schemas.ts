@@ -40,6 +40,7 @@ export const investigationSchema = z
 export const taskSchema = z
   .object({
     taskId: z.string().describe('Id of the task (tsk_…)'),
+    uri: z.string().describe('The task resource (longhaul://investigations/{id}/tasks/{taskId}): the task with its full result'),
     role: z.string().describe('Worker role: retrieval, compliance or a custom role'),
     instructions: z.string().describe('What the worker was asked to do'),
     status: taskStatus.describe('pending, running, waiting, completed, failed, timed_out or cancelled'),
@@ -49,6 +50,9 @@ export const taskSchema = z
       .describe('The wait requested at delegation, or null'),
     attempts: z.number().int().describe('Runs started so far'),
     result: z.unknown().describe("The worker's result (role-specific JSON), or null"),
+    resultShortened: z
+      .boolean()
+      .describe('True when this view shortened a large result (long strings clipped, long lists cut to their first items); read `uri` for all of it'),
     error: z.string().nullable().describe('Why it failed, or null'),
     createdAt: ts('Created at'),
     updatedAt: ts('Last change'),

@@ -18,7 +18,8 @@ interface Subscription {
 function affects(change: Change, t: UriTarget): boolean {
   switch (change.type) {
     case 'investigation':
-      return (t.kind === 'investigation' || t.kind === 'timeline') && t.investigationId === change.id;
+      // A task's changes come as its investigation's change (coarse: any change of the investigation notifies its task URIs).
+      return (t.kind === 'investigation' || t.kind === 'timeline' || t.kind === 'task') && t.investigationId === change.id;
     case 'session':
       return (t.kind === 'session' || t.kind === 'session_events') && t.sessionId === change.id;
     case 'report':
@@ -73,7 +74,8 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
   const check = async (caller: Caller, uri: string): Promise<UriTarget> => {
     const target = parseLonghaulUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `"${uri.slice(0, 200)}" is not a longhaul:// resource URI (see resources/templates/list).`);
-    if ('investigationId' in target) await app.runtime.investigations.load(caller, target.investigationId);
+    if (target.kind === 'task') await app.runtime.investigations.task(caller, target.investigationId, target.taskId);
+    else if ('investigationId' in target) await app.runtime.investigations.load(caller, target.investigationId);
     if ('sessionId' in target) await app.runtime.sessions.get(caller, assertId(target.sessionId, 'ses', 'sessionId'));
     return target;
   };

@@ -1,10 +1,12 @@
 import { parseNamespace } from '../domain/namespace.js';
+import { taskUri } from '../runtime/views.js';
 
 /** Builders for the `longhaul://` URIs of DESIGN's resource list. */
 export const uris = {
   investigation: (id: string) => `longhaul://investigations/${id}`,
   timeline: (id: string) => `longhaul://investigations/${id}/timeline`,
   report: (id: string) => `longhaul://investigations/${id}/report`,
+  task: taskUri,
   session: (id: string) => `longhaul://sessions/${id}`,
   sessionEvents: (id: string) => `longhaul://sessions/${id}/events`,
   memory: (namespace: string) => `longhaul://memory/${namespace}`,
@@ -16,6 +18,7 @@ export type UriTarget =
   | { kind: 'investigation' | 'timeline' | 'report'; investigationId: string }
   /** One filing: it never changes once filed, so a subscription is accepted and never notified. */
   | { kind: 'report_filing'; investigationId: string; reportId: string }
+  | { kind: 'task'; investigationId: string; taskId: string }
   | { kind: 'session' | 'session_events'; sessionId: string }
   | { kind: 'inbox' }
   /** `prefix` is '' for the whole tenant's memory. */
@@ -23,6 +26,7 @@ export type UriTarget =
 
 const INVESTIGATION = /^longhaul:\/\/investigations\/([^/?#]+)(?:\/(timeline|report))?\/?$/;
 const REPORT_FILING = /^longhaul:\/\/investigations\/([^/?#]+)\/reports\/([^/?#]+)\/?$/;
+const TASK = /^longhaul:\/\/investigations\/([^/?#]+)\/tasks\/([^/?#]+)\/?$/;
 const SESSION = /^longhaul:\/\/sessions\/([^/?#]+)(?:\/(events))?\/?$/;
 const MEMORY = /^longhaul:\/\/memory(?:\/(.*))?$/;
 
@@ -40,6 +44,8 @@ export function parseLonghaulUri(uri: string): UriTarget | null {
   }
   m = REPORT_FILING.exec(base);
   if (m) return { kind: 'report_filing', investigationId: m[1]!, reportId: m[2]! };
+  m = TASK.exec(base);
+  if (m) return { kind: 'task', investigationId: m[1]!, taskId: m[2]! };
   m = SESSION.exec(base);
   if (m) return m[2] ? { kind: 'session_events', sessionId: m[1]! } : { kind: 'session', sessionId: m[1]! };
   if (base === 'longhaul://inbox' || base === 'longhaul://inbox/') return { kind: 'inbox' };

@@ -12,21 +12,21 @@ const clipText = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '
 /**
  * A task in the state document: instructions clipped, and a large result kept in shape
  * but shortened (long strings clipped, long lists cut to their first items, deep
- * nesting elided), so `result.findings[0].citation` still reads as the role wrote it.
+ * nesting elided), so `result.findings[0].citation` still reads as the role wrote it
+ * and every item of a list is still an item the role wrote. `resultShortened` says so,
+ * and the task's `uri` serves the whole result.
  */
 function clipTask(v: TaskView): TaskView {
-  const result = v.result === null || JSON.stringify(v.result).length <= STATE_LIMITS.result ? v.result : (shorten(v.result, 0) as TaskView['result']);
-  return { ...v, instructions: clipText(v.instructions, STATE_LIMITS.text), result };
+  const instructions = clipText(v.instructions, STATE_LIMITS.text);
+  if (v.result === null || JSON.stringify(v.result).length <= STATE_LIMITS.result) return { ...v, instructions };
+  return { ...v, instructions, result: shorten(v.result, 0) as TaskView['result'], resultShortened: true };
 }
 
 function shorten(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return clipText(value, 300);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 4) return Array.isArray(value) ? `[${value.length} items]` : '{…}';
-  if (Array.isArray(value)) {
-    const head = value.slice(0, 8).map((x) => shorten(x, depth + 1));
-    return value.length > 8 ? [...head, `…and ${value.length - 8} more (see the timeline)`] : head;
-  }
+  if (Array.isArray(value)) return value.slice(0, 8).map((x) => shorten(x, depth + 1));
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, x]) => [k, shorten(x, depth + 1)]));
 }
 

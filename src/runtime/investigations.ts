@@ -216,6 +216,15 @@ export class Investigations {
     return this.touchIfLive(caller, inv.id, () => this.state(caller, inv));
   }
 
+  /** One task of an investigation, with its full result (`longhaul://investigations/{id}/tasks/{taskId}`). Passive: touches no session. */
+  async task(caller: Caller, investigationId: string, taskId: string) {
+    const inv = await this.load(caller, investigationId);
+    assertId(taskId, 'tsk', 'taskId');
+    const task = await this.d.store.tenant(caller.tenantId).getTask(taskId);
+    if (!task || task.investigationId !== inv.id) throw new NotFoundError('task', taskId, `get_investigation on ${inv.id} lists its tasks`);
+    return taskView(task);
+  }
+
   /** The state document behind `longhaul://investigations/{id}` (bounded; see investigation-state.ts). */
   state(caller: Caller, inv: Investigation) {
     return investigationState(this.d, caller, inv);

@@ -25,14 +25,20 @@ export const investigationView = (i: Investigation) => ({
 });
 export type InvestigationView = ReturnType<typeof investigationView>;
 
+/** The task's own resource: its full, unshortened result. */
+export const taskUri = (investigationId: string, taskId: string) => `longhaul://investigations/${investigationId}/tasks/${taskId}`;
+
 export const taskView = (t: Task) => ({
   taskId: t.id,
+  uri: taskUri(t.investigationId, t.id),
   role: t.role,
   instructions: t.instructions,
   status: t.status,
   waitFor: t.waitFor ? { signal: t.waitFor.signal, timeout: formatDuration(t.waitFor.timeoutMs) } : null,
   attempts: t.attempts,
   result: t.result ?? null,
+  /** True when a list view shortened `result`; `uri` holds it whole. */
+  resultShortened: false,
   error: t.error,
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt),

@@ -48,8 +48,9 @@ export function createRetrievalRole(opts: RetrievalOptions = {}): Role {
       await ctx.heartbeat();
       const docs = await rankedPassages(ctx, subject, query, maxDocs);
       const memory = (await ctx.memory.search(query, { topK: maxMemory * 2, namespacePrefix: '' }))
-        // This investigation's own reports are conclusions, not findings.
-        .filter((s) => !s.record.namespace.startsWith(`investigations/${ctx.investigation.id}/reports`))
+        // What this investigation itself wrote (its reports, its facts, its sessions' summaries) is an
+        // echo of its own work, not a finding: memory findings come from other work.
+        .filter((s) => s.record.investigationId !== ctx.investigation.id)
         .slice(0, maxMemory);
       const findings: Finding[] = [
         ...docs.map((c) => ({ kind: 'document' as const, text: c.snippet, score: c.score, citation: c, recordId: null })),

@@ -52,10 +52,41 @@ describe('get_investigation on a large investigation', () => {
     const r = await c.call('get_investigation', { investigationId: id });
     const result = r.tasks[0].result;
     expect(result.summary).toBe('Found 30 passages');
-    expect(result.findings).toHaveLength(9);
-    expect(result.findings[0].citation).toMatchObject({ file: 'techcorp/doc-0.md', startLine: 0 });
-    expect(result.findings[0].citation.snippet.length).toBeLessThanOrEqual(300);
-    expect(result.findings[8]).toBe('…and 22 more (see the timeline)');
+    expect(r.tasks[0].resultShortened).toBe(true);
+    // Every item left is an item the role wrote: the list is cut, not padded with a note.
+    expect(result.findings).toHaveLength(8);
+    for (const [i, f] of result.findings.entries()) {
+      expect(f).toMatchObject({ rank: i + 1, citation: { file: `techcorp/doc-${i}.md`, startLine: i } });
+      expect(f.citation.snippet.length).toBeLessThanOrEqual(300);
+    }
+    // The task's own resource serves the whole result.
+    expect(r.tasks[0].uri).toBe(`longhaul://investigations/${id}/tasks/${task!.id}`);
+    const full = await c.readJson(r.tasks[0].uri);
+    expect(full).toMatchObject({ taskId: task!.id, status: 'completed', resultShortened: false });
+    expect(full.result.findings).toEqual(findings);
+    await c.close();
+  });
+
+  it('serves a small result whole in the state and marks nothing shortened', async () => {
+    const c = await connect(t.app, alice);
+    const id = (await c.call('start_investigation', { subject: 'TechCorp', objective: 'Search', tasks: [{ role: 'retrieval', instructions: 'Search' }] })).investigation.investigationId;
+    const task = await t.app.store.claimTask(t.clock.now(), 'test-owner', 60_000, ['retrieval']);
+    const result = { summary: 'One passage', findings: [{ rank: 1, citation: { file: 'techcorp/a.md', startLine: 3, snippet: 'TechCorp pays' } }] };
+    await t.app.store.tenant('acme').applyTaskOutcome({ taskId: task!.id, leaseOwner: 'test-owner', now: t.clock.now(), status: 'completed', result });
+    const r = await c.call('get_investigation', { investigationId: id });
+    expect(r.tasks[0]).toMatchObject({ resultShortened: false, result });
+    await c.close();
+  });
+
+  it('refuses a task URI of another investigation, an unknown task and a malformed id', async () => {
+    const c = await connect(t.app, alice);
+    const a = await c.call('start_investigation', { subject: 'TechCorp', objective: 'Search', tasks: [{ role: 'retrieval', instructions: 'Search' }] });
+    const b = await c.call('start_investigation', { subject: 'Other', objective: 'Search' });
+    const taskId = a.tasks[0].taskId;
+    const bId = b.investigation.investigationId;
+    await expect(c.client.readResource({ uri: `longhaul://investigations/${bId}/tasks/${taskId}` })).rejects.toThrow(/-32002.*No task with id .*get_investigation on inv_/);
+    await expect(c.client.readResource({ uri: `longhaul://investigations/${bId}/tasks/tsk_${'0'.repeat(30)}` })).rejects.toThrow(/-32002.*No task with id/);
+    await expect(c.client.readResource({ uri: `longhaul://investigations/${bId}/tasks/nope` })).rejects.toThrow(/taskId/);
     await c.close();
   });
 });

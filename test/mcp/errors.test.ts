@@ -218,6 +218,7 @@ describe('MCP tools: bad input', () => {
         `longhaul://investigations/${id}/timeline`,
         `longhaul://sessions/${before.sessions[0].sessionId}`,
         `longhaul://sessions/${before.sessions[0].sessionId}/events`,
+        `longhaul://investigations/${id}/tasks/${before.tasks[0].taskId}`,
       ]) {
         const err = await b.client.readResource({ uri }).catch((e: unknown) => e);
         expect(err, uri).toBeInstanceOf(McpError);

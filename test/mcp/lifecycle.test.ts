@@ -45,11 +45,13 @@ describe('MCP lifecycle: sessions, waits and signals with a fake clock', () => {
     const uri = `longhaul://investigations/${id}`;
     await c.client.subscribeResource({ uri });
     await c.client.subscribeResource({ uri: `${uri}/timeline` });
+    const waiting = s.tasks.find((t: any) => t.waitFor);
+    await c.client.subscribeResource({ uri: waiting.uri });
     await settle();
     c.updated.length = 0;
     const r = await c.call('submit_signal', { investigationId: id, signal: 'bank_data', payload: { ok: 1 } });
     expect(r.resolvedWaits).toHaveLength(1);
-    await vi.waitFor(() => expect(c.updated).toEqual(expect.arrayContaining([uri, `${uri}/timeline`])));
+    await vi.waitFor(() => expect(c.updated).toEqual(expect.arrayContaining([uri, `${uri}/timeline`, waiting.uri])));
     // Coalesced: one notification per URI for the call, not one per internal write.
     expect(c.updated.filter((u) => u === uri)).toHaveLength(1);
     const state = await c.readJson(uri);

@@ -29,6 +29,7 @@ describe('MCP resources', () => {
       'longhaul://investigations/{investigationId}/timeline',
       'longhaul://investigations/{investigationId}/report',
       'longhaul://investigations/{investigationId}/reports/{reportId}',
+      'longhaul://investigations/{investigationId}/tasks/{taskId}',
       'longhaul://sessions/{sessionId}',
       'longhaul://sessions/{sessionId}/events',
       'longhaul://memory/{+namespace}',
@@ -102,6 +103,15 @@ describe('MCP resources', () => {
     const sessions = await c.client.complete({ ref: { type: 'ref/resource', uri: 'longhaul://sessions/{sessionId}/events' }, argument: { name: 'sessionId', value: 'ses_' } });
     expect(sessions.completion.values).toEqual(expect.arrayContaining([s.sessionId, other.sessionId]));
     expect(sessions.completion.values).not.toContain(theirs.sessionId);
+    // A task id completes within the investigation already chosen, and only for the caller's own.
+    const taskRef = { type: 'ref/resource' as const, uri: 'longhaul://investigations/{investigationId}/tasks/{taskId}' };
+    const withTasks = await c.call('start_investigation', TECHCORP);
+    const tasks = await c.client.complete({ ref: taskRef, argument: { name: 'taskId', value: 'tsk_' }, context: { arguments: { investigationId: withTasks.investigation.investigationId } } });
+    expect(tasks.completion.values.sort()).toEqual(withTasks.tasks.map((t: any) => t.taskId).sort());
+    const noInvestigation = await c.client.complete({ ref: taskRef, argument: { name: 'taskId', value: 'tsk_' } });
+    expect(noInvestigation.completion.values).toEqual([]);
+    const notTheirs = await b.client.complete({ ref: taskRef, argument: { name: 'taskId', value: '' }, context: { arguments: { investigationId: withTasks.investigation.investigationId } } });
+    expect(notTheirs.completion.values).toEqual([]);
   });
 });
 

@@ -50,6 +50,20 @@ describe('retrieval worker', () => {
     expect(result.findings.at(-1)).toMatchObject({ kind: 'memory', recordId: 'rec_X', citation: null });
   });
 
+  it("does not count this investigation's own memory (its facts, reports, session summaries) as findings", async () => {
+    const { ctx } = await roleContext({ inv, task: retrievalTask });
+    const own = [
+      { id: 'rec_facts', text: 'TechCorp: "pays Oceanic Ltd" (techcorp/vendors.csv:3)', namespace: `investigations/${inv.id}/facts`, investigationId: inv.id },
+      { id: 'rec_report', text: 'Compliance report on TechCorp: 2 flags', namespace: `investigations/${inv.id}/reports`, investigationId: inv.id },
+      { id: 'rec_summary', text: 'Session of investigation on TechCorp: started', namespace: 'sessions/ses_1/summary', investigationId: inv.id },
+    ];
+    const other = { id: 'rec_other', text: 'TechCorp was reviewed in 2024 and passed.', namespace: 'investigations/inv_old/facts', investigationId: 'inv_old' };
+    const hits = [...own, other].map((record, i) => ({ record: record as never, score: 5 - i }));
+    const withMemory = { ...ctx, memory: { ...ctx.memory, search: async () => hits } };
+    const result = ((await role.run(withMemory)) as { result: RetrievalResult }).result;
+    expect(result.findings.filter((f) => f.kind === 'memory').map((f) => f.recordId)).toEqual(['rec_other']);
+  });
+
   describe('with a model', () => {
     it('writes the summary with it', async () => {
       const model = fakeModel('TechCorp pays a watch-listed supplier (techcorp/vendors.csv:3).');

@@ -5,6 +5,7 @@ import { memoryResource } from './memory.js';
 import { reportFilingResource, reportResource } from './report.js';
 import { sessionEventsResource } from './session-events.js';
 import { sessionResource } from './session.js';
+import { taskResource } from './task.js';
 import { timelineResource } from './timeline.js';
 
 /**
@@ -16,6 +17,7 @@ export const resources: readonly ResourceDefinition[] = [
   timelineResource,
   reportResource,
   reportFilingResource,
+  taskResource,
   sessionResource,
   sessionEventsResource,
   memoryResource,
