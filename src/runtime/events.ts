@@ -1,5 +1,5 @@
 import { EVENT_KINDS, MAX_EVENT_DATA_BYTES, MAX_EVENT_TEXT, type EventKind, type EventRole } from '../domain/event.js';
-import { InvalidInputError, IllegalTransitionError } from '../domain/errors.js';
+import { InvalidInputError, IllegalTransitionError, NotFoundError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
@@ -8,8 +8,19 @@ import { jsonSize } from './limits.js';
 import type { Sessions } from './sessions.js';
 import { eventView, sessionView, showing } from './views.js';
 
+/** How many (tenant, actor, investigation) → live supervisor session ids `Events` remembers. */
+const LIVE_SESSIONS_REMEMBERED = 1_024;
+
 /** `record_event` and reading short-term memory. */
 export class Events {
+  /**
+   * The live supervisor session last recorded in, per (tenant, actor, investigation): a
+   * hint that saves the lookup on the common path. It is never trusted: the append
+   * itself refuses a terminated session in the same store step, and the call then
+   * falls back to looking the session up (and opening one if none is live).
+   */
+  private readonly liveSessions = new Map<string, string>();
+
   constructor(
     private readonly d: RuntimeDeps,
     private readonly investigations: Investigations,
@@ -54,11 +65,24 @@ export class Events {
     const investigationId = assertId(input.investigationId!, 'inv', 'investigationId');
     // A live session of the caller's on it proves the investigation exists in this
     // tenant and is open (closing terminates its sessions in the same step): the
-    // common case is then one read and one write.
+    // common case is then one write (the remembered session) or one read and one write.
+    const key = `${caller.tenantId}\u0000${caller.actorId}\u0000${investigationId}`;
+    const remembered = this.liveSessions.get(key);
+    if (remembered) {
+      try {
+        return await appendTo(remembered, investigationId);
+      } catch (e) {
+        this.liveSessions.delete(key);
+        // Terminated since (a sweep, a close, a resume elsewhere) or gone: look again.
+        if (!(e instanceof IllegalTransitionError) && !(e instanceof NotFoundError)) throw e;
+      }
+    }
     const live = await this.sessions.liveSupervisorSession(caller, investigationId);
     if (live) {
       try {
-        return await appendTo(live.id, investigationId);
+        const r = await appendTo(live.id, investigationId);
+        this.remember(key, live.id);
+        return r;
       } catch (e) {
         // Terminated between the read and the append (a sweep won): use a new session.
         if (!(e instanceof IllegalTransitionError)) throw e;
@@ -66,7 +90,15 @@ export class Events {
     }
     const inv = await this.investigations.load(caller, investigationId);
     this.investigations.assertOpen(inv);
-    return this.investigations.inSupervisorSession(caller, inv, (sessionId) => appendTo(sessionId, inv.id));
+    const r = await this.investigations.inSupervisorSession(caller, inv, (sessionId) => appendTo(sessionId, inv.id));
+    this.remember(key, r.sessionId);
+    return r;
+  }
+
+  private remember(key: string, sessionId: string): void {
+    this.liveSessions.delete(key);
+    this.liveSessions.set(key, sessionId);
+    if (this.liveSessions.size > LIVE_SESSIONS_REMEMBERED) this.liveSessions.delete(this.liveSessions.keys().next().value!);
   }
 
   /** A page of a session's events (the `…/events` resource). */

@@ -50,12 +50,16 @@ describe('sqlite query plans for tenant-filtered due work', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-plans-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const tenantIn = /const TENANT_IN = `([^`]*)`/.exec(source)?.[1];
-  const filtered = (needle: string) => sqlWith(needle).replace(/\$\{tenantFilter\(tenants\)\}/, tenantIn!);
+  // Row counts are written into the SQL (see sqlCount); any count gives the same plan.
+  const filtered = (needle: string) =>
+    sqlWith(needle)
+      .replace(/\$\{tenantFilter\(tenants\)\}/, tenantIn!)
+      .replace(/\$\{sqlCount\([^`]*?\)\}/g, '10');
 
   it.each([
     ["tasks WHERE status = 'pending'", [1, '["retrieval"]', '["acme"]'], /^SEARCH tasks USING INDEX tasks_runnable \(run_at<\?\)/],
     ["tasks WHERE status = 'running'", [1, '["retrieval"]', '["acme"]'], /^SEARCH tasks USING INDEX tasks_lease \(lease_until<\?\)/],
-    ['FROM checkpoints WHERE due_at IS NOT NULL', [1, '["acme"]', 10], /^SEARCH checkpoints USING INDEX checkpoints_due \(due_at>\? AND due_at<\?\)/],
+    ['FROM checkpoints WHERE due_at IS NOT NULL', [1, '["acme"]'], /^SEARCH checkpoints USING INDEX checkpoints_due \(due_at>\? AND due_at<\?\)/],
   ] as const)('%s … tenant_id IN (allow-list) seeks the due-time index, with no sort', async (needle, params, expected) => {
     expect(tenantIn).toContain('tenant_id IN');
     const file = path.join(dir, `${needle.replace(/\W+/g, '_')}.db`);

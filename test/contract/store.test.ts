@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { Keyv } from 'keyv';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, StorageUnavailableError } from '../../src/domain/errors.js';
-import { mapSqliteError } from '../../src/store/adapters/sqlite/db.js';
+import { Db, mapSqliteError, sqlCount } from '../../src/store/adapters/sqlite/db.js';
 import { nullLogger } from '../../src/logger.js';
 import { createMemoryStore } from '../../src/store/adapters/memory.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
@@ -305,6 +305,31 @@ describe('mapSqliteError', () => {
     expect(mapSqliteError(new Database.SqliteError('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_UNIQUE'), '/x.db')).toBeInstanceOf(ConflictError);
     const other = new Database.SqliteError('no such column', 'SQLITE_ERROR');
     expect(mapSqliteError(other, '/x.db')).toBe(other);
+  });
+});
+
+describe('sqlCount (row counts written into SQL, never bound)', () => {
+  it('writes safe non-negative integers and -1, and refuses anything else', () => {
+    expect(sqlCount(0)).toBe('0');
+    expect(sqlCount(51)).toBe('51');
+    expect(sqlCount(-1)).toBe('-1');
+    for (const bad of [-2, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) expect(() => sqlCount(bad), String(bad)).toThrow(RangeError);
+  });
+
+  it('keeps the statement cache bounded while every statement still runs', () => {
+    const db = new Db(new Database(':memory:'), ':memory:');
+    try {
+      db.raw.exec('CREATE TABLE t (n INTEGER)');
+      db.raw.exec('INSERT INTO t VALUES (1), (2), (3)');
+      for (let n = 0; n < 1_500; n++) expect(db.all(`SELECT n FROM t ORDER BY n LIMIT ${sqlCount(n % 4)}`)).toHaveLength(Math.min(n % 4, 3));
+      expect((db as unknown as { statements: Map<string, unknown> }).statements.size).toBeLessThanOrEqual(1_000);
+      // Distinct texts past the cap: the oldest were dropped and are prepared again on use.
+      for (let n = 0; n < 1_200; n++) db.get(`SELECT ${n} AS k`);
+      expect((db as unknown as { statements: Map<string, unknown> }).statements.size).toBe(1_000);
+      expect(db.get<{ k: number }>('SELECT 0 AS k')!.k).toBe(0);
+    } finally {
+      db.raw.close();
+    }
   });
 });
 

@@ -39,6 +39,31 @@ describe('MCP lifecycle: sessions, waits and signals with a fake clock', () => {
     expect(String(ended)).toMatch(/illegal_transition/);
   });
 
+  it('records on investigationId in the live supervisor session through timeouts, resumes and closes', async () => {
+    const s = await c.call('start_investigation', TECHCORP);
+    const id = s.investigation.investigationId;
+    const record = (text: string) => c.call('record_event', { investigationId: id, role: 'assistant', text });
+    expect((await record('one')).sessionId).toBe(s.sessionId);
+    expect((await record('two')).sessionId).toBe(s.sessionId);
+    // The session it kept recording in times out: the next event opens a new one, and stays there.
+    t.clock.advance(3_000);
+    await t.app.scheduler.tick();
+    const afterTimeout = (await record('three')).sessionId;
+    expect(afterTimeout).not.toBe(s.sessionId);
+    expect((await record('four')).sessionId).toBe(afterTimeout);
+    // A resume ends it and opens another: events follow to the resumed session.
+    const resumed = await c.call('resume_investigation', { investigationId: id });
+    expect(resumed.sessionId).not.toBe(afterTimeout);
+    expect((await record('five')).sessionId).toBe(resumed.sessionId);
+    const events = await c.readJson(`longhaul://sessions/${resumed.sessionId}/events`);
+    expect(events.events.map((e: any) => e.text)).toContain('five');
+    // Closed: nothing more is recorded, and the error says why.
+    await c.call('close_investigation', { investigationId: id, outcome: 'completed' });
+    const closed = await c.callRaw('record_event', { investigationId: id, role: 'assistant', text: 'six' });
+    expect(closed.isError).toBe(true);
+    expect((closed.content as any)[0].text).toMatch(/^\[illegal_transition\] .*closed/);
+  });
+
   it('notifies an investigation subscriber when submit_signal resolves a wait', async () => {
     const s = await c.call('start_investigation', TECHCORP);
     const id = s.investigation.investigationId;

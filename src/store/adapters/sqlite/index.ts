@@ -36,7 +36,7 @@ import {
   versionMovedError,
   assertSameSignalName,
 } from '../common.js';
-import { Db, mapSqliteError } from './db.js';
+import { Db, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
@@ -121,21 +121,21 @@ class SqliteStore implements StorePort {
   async dueSessions(now: number, limit: number): Promise<Session[]> {
     return this.db.read(() =>
       this.db
-        .all(`SELECT * FROM sessions WHERE status <> 'terminated' AND due_at <= ? ORDER BY due_at, tenant_id, id LIMIT ?`, now, pageLimit(limit))
+        .all(`SELECT * FROM sessions WHERE status <> 'terminated' AND due_at <= ? ORDER BY due_at, tenant_id, id LIMIT ${sqlCount(pageLimit(limit))}`, now)
         .map((r) => C.sessions.fromRow(r)),
     );
   }
 
   async dueWaits(now: number, limit: number): Promise<Wait[]> {
     return this.db.read(() =>
-      this.db.all(`SELECT * FROM waits WHERE status = 'open' AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ?`, now, pageLimit(limit)).map((r) => C.waits.fromRow(r)),
+      this.db.all(`SELECT * FROM waits WHERE status = 'open' AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ${sqlCount(pageLimit(limit))}`, now).map((r) => C.waits.fromRow(r)),
     );
   }
 
   async dueInvestigations(now: number, limit: number): Promise<Investigation[]> {
     return this.db.read(() =>
       this.db
-        .all(`SELECT * FROM investigations WHERE status = 'open' AND deadline IS NOT NULL AND overdue_at IS NULL AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ?`, now, pageLimit(limit))
+        .all(`SELECT * FROM investigations WHERE status = 'open' AND deadline IS NOT NULL AND overdue_at IS NULL AND deadline <= ? ORDER BY deadline, tenant_id, id LIMIT ${sqlCount(pageLimit(limit))}`, now)
         .map((r) => C.investigations.fromRow(r)),
     );
   }
@@ -167,10 +167,9 @@ class SqliteStore implements StorePort {
     return this.db.read(() =>
       this.db
         .all(
-          `SELECT * FROM checkpoints WHERE due_at IS NOT NULL AND due_at <= ?${tenantFilter(tenants)} ORDER BY due_at, tenant_id, session_id LIMIT ?`,
+          `SELECT * FROM checkpoints WHERE due_at IS NOT NULL AND due_at <= ?${tenantFilter(tenants)} ORDER BY due_at, tenant_id, session_id LIMIT ${sqlCount(pageLimit(limit))}`,
           now,
           ...tenantParams(tenants),
-          pageLimit(limit),
         )
         .map((r) => C.checkpoints.fromRow(r)),
     );
@@ -184,9 +183,8 @@ class SqliteStore implements StorePort {
              SELECT e.seq FROM events e
              LEFT JOIN checkpoints c ON c.tenant_id = e.tenant_id AND c.session_id = e.session_id
              WHERE e.expires_at <= ? AND (e.session_id IS NULL OR e.seq <= c.through_seq)
-             ORDER BY e.expires_at, e.seq LIMIT ?)`,
+             ORDER BY e.expires_at, e.seq LIMIT ${sqlCount(pageLimit(limit))})`,
           now,
-          pageLimit(limit),
         ).changes,
     );
   }
@@ -228,8 +226,7 @@ class SqliteStore implements StorePort {
         openInvestigations: count(`SELECT count(*) AS n FROM investigations WHERE status = 'open'`),
         openWaits: this.db
           .all<{ tenant_id: string; investigation_id: string; task_id: string; signal: string; deadline: number }>(
-            `SELECT tenant_id, investigation_id, task_id, signal, deadline FROM waits WHERE status = 'open' ORDER BY deadline, tenant_id, id LIMIT ?`,
-            STATS_OPEN_WAITS_LIMIT,
+            `SELECT tenant_id, investigation_id, task_id, signal, deadline FROM waits WHERE status = 'open' ORDER BY deadline, tenant_id, id LIMIT ${sqlCount(STATS_OPEN_WAITS_LIMIT)}`,
           )
           .map((w) => ({ tenantId: w.tenant_id, investigationId: w.investigation_id, taskId: w.task_id, signal: w.signal, deadline: w.deadline })),
         tasksByStatus,
@@ -293,9 +290,14 @@ class SqliteTenantStore implements TenantStore {
     return this.db.all(sql, ...params).map((r) => codec.fromRow(r));
   }
 
-  private appendIn(events: readonly NewEvent[]): MemoryEvent[] {
+  /** Appends events; `session` is one the caller already read in this step (not read again). */
+  private appendIn(events: readonly NewEvent[], session?: Session): MemoryEvent[] {
     const out: MemoryEvent[] = [];
     const known = new Set<string>();
+    if (session) {
+      known.add('s' + session.id);
+      if (session.investigationId !== null) known.add('i' + session.investigationId);
+    }
     for (const ev of events) {
       assertSameTenant(this.tenantId, ev, `event ${ev.id}`);
       if (ev.sessionId !== null && !known.has('s' + ev.sessionId)) {
@@ -412,14 +414,14 @@ class SqliteTenantStore implements TenantStore {
     const n = pageLimit(limit);
     const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where.join(' AND ')}`, params)!.n;
     const conds = [...where];
-    const p: Row = { ...params, limit: n + 1 };
+    const p: Row = { ...params };
     if (cursor) {
       const [c, id] = decodeCursor(tag, cursor, ['number', 'string'] as const);
       conds.push('(created_at < @cursorAt OR (created_at = @cursorAt AND id < @cursorId))');
       p.cursorAt = c;
       p.cursorId = id;
     }
-    const rows = this.list(codec, `SELECT * FROM ${table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`, p);
+    const rows = this.list(codec, `SELECT * FROM ${table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${sqlCount(n + 1)}`, p);
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
     return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
@@ -478,7 +480,8 @@ class SqliteTenantStore implements TenantStore {
   async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }) {
     return this.db.read(() => {
       const where = ['tenant_id = @tenantId'];
-      const params: Row = { tenantId: this.tenantId, limit: q.limit === undefined ? -1 : pageLimit(q.limit) };
+      const params: Row = { tenantId: this.tenantId };
+      const limit = q.limit === undefined ? -1 : pageLimit(q.limit);
       for (const [field, col] of [
         ['investigationId', 'investigation_id'],
         ['actorId', 'actor_id'],
@@ -490,7 +493,7 @@ class SqliteTenantStore implements TenantStore {
         params[field] = q[field];
       }
       if (q.live) where.push(`status <> 'terminated'`);
-      return this.list(C.sessions, `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT @limit`, params);
+      return this.list(C.sessions, `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ${sqlCount(limit)}`, params);
     });
   }
 
@@ -523,7 +526,7 @@ class SqliteTenantStore implements TenantStore {
       const s = this.mustSession(sessionId);
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
-      const stored = this.appendIn(events);
+      const stored = this.appendIn(events, s);
       const session = touchIsDue(s, now) ? this.updateSession(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now }) : s;
       return { session, events: stored };
     });
@@ -735,8 +738,7 @@ class SqliteTenantStore implements TenantStore {
         where.push(desc ? 'seq < @cursorSeq' : 'seq > @cursorSeq');
         params.cursorSeq = seq;
       }
-      params.limit = n + 1;
-      const rows = this.list(C.events, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT @limit`, params);
+      const rows = this.list(C.events, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ${sqlCount(n + 1)}`, params);
       const items = rows.slice(0, n);
       const last = items[items.length - 1];
       return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null };
@@ -799,7 +801,7 @@ class SqliteTenantStore implements TenantStore {
       if (this.nthNewest(full, RANK_BUDGET) === undefined) return this.rank(full, topK, 0);
 
       const counted = terms
-        .map((t) => ({ t, n: this.db.get<{ n: number }>('SELECT count(*) AS n FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT ?)', expr([t]), RANK_BUDGET + 1)!.n }))
+        .map((t) => ({ t, n: this.db.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT ${sqlCount(RANK_BUDGET + 1)})`, expr([t]))!.n }))
         .sort((x, y) => x.n - y.n);
       const selective: string[] = [];
       let budget = RANK_BUDGET;
@@ -828,7 +830,7 @@ class SqliteTenantStore implements TenantStore {
 
   /** The rowid of the (n+1)-th newest match, or undefined when there are at most n. */
   private nthNewest(match: string, n: number): number | undefined {
-    return this.db.get<{ rowid: number }>('SELECT rowid FROM records_fts WHERE records_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?', match, n)?.rowid;
+    return this.db.get<{ rowid: number }>(`SELECT rowid FROM records_fts WHERE records_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ${sqlCount(n)}`, match)?.rowid;
   }
 
   /** bm25 top-`limit` of a MATCH expression (optionally over rowids >= minRowid), joined back to records. */
@@ -839,11 +841,11 @@ class SqliteTenantStore implements TenantStore {
       `SELECT r.*, m.score AS score FROM (
          SELECT rowid, -bm25(records_fts, 1.0, 0.0) AS score FROM records_fts
          WHERE records_fts MATCH @match AND rowid >= @minRowid
-         ORDER BY bm25(records_fts, 1.0, 0.0) LIMIT @limit
+         ORDER BY bm25(records_fts, 1.0, 0.0) LIMIT ${sqlCount(limit)}
        ) m CROSS JOIN records r ON r.rid = m.rowid
        WHERE r.tenant_id = @tenantId
        ORDER BY m.score DESC, r.id`,
-      { match, limit, minRowid, tenantId: this.tenantId },
+      { match, minRowid, tenantId: this.tenantId },
     );
     // FTS5 clamps the idf of words in most documents to ~1e-6: keep scores positive.
     return rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score as number, Number.MIN_VALUE) }));

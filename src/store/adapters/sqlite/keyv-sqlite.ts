@@ -1,6 +1,6 @@
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { Clock } from '../../../domain/clock.js';
-import type { Db } from './db.js';
+import { sqlCount, type Db } from './db.js';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -52,7 +52,7 @@ export class KeyvSqlite implements KeyvStoreAdapter {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     this.db.write(() => {
       this.db.run('INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires', key, text, expires);
-      this.db.run('DELETE FROM kv WHERE key IN (SELECT key FROM kv WHERE expires IS NOT NULL AND expires <= ? LIMIT ?)', now, PURGE_BATCH);
+      this.db.run(`DELETE FROM kv WHERE key IN (SELECT key FROM kv WHERE expires IS NOT NULL AND expires <= ? LIMIT ${sqlCount(PURGE_BATCH)})`, now);
     });
     return true;
   }
