@@ -1,6 +1,7 @@
 import { EVENT_KINDS, MAX_EVENT_DATA_BYTES, MAX_EVENT_TEXT, type EventKind, type EventRole } from '../domain/event.js';
 import { InvalidInputError, IllegalTransitionError, NotFoundError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
+import { Lru } from '../lru.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 import type { Investigations } from './investigations.js';
@@ -19,7 +20,7 @@ export class Events {
    * itself refuses a terminated session in the same store step, and the call then
    * falls back to looking the session up (and opening one if none is live).
    */
-  private readonly liveSessions = new Map<string, string>();
+  private readonly liveSessions = new Lru<string, string>(LIVE_SESSIONS_REMEMBERED);
 
   constructor(
     private readonly d: RuntimeDeps,
@@ -81,7 +82,7 @@ export class Events {
     if (live) {
       try {
         const r = await appendTo(live.id, investigationId);
-        this.remember(key, live.id);
+        this.liveSessions.set(key, live.id);
         return r;
       } catch (e) {
         // Terminated between the read and the append (a sweep won): use a new session.
@@ -91,14 +92,8 @@ export class Events {
     const inv = await this.investigations.load(caller, investigationId);
     this.investigations.assertOpen(inv);
     const r = await this.investigations.inSupervisorSession(caller, inv, (sessionId) => appendTo(sessionId, inv.id));
-    this.remember(key, r.sessionId);
+    this.liveSessions.set(key, r.sessionId);
     return r;
-  }
-
-  private remember(key: string, sessionId: string): void {
-    this.liveSessions.delete(key);
-    this.liveSessions.set(key, sessionId);
-    if (this.liveSessions.size > LIVE_SESSIONS_REMEMBERED) this.liveSessions.delete(this.liveSessions.keys().next().value!);
   }
 
   /** A page of a session's events (the `…/events` resource). */

@@ -225,6 +225,12 @@ export class Investigations {
     return taskView(task);
   }
 
+  /** The ids of an investigation's tasks, oldest first (completion of task URIs). */
+  async taskIds(caller: Caller, investigationId: string): Promise<string[]> {
+    const inv = await this.load(caller, investigationId);
+    return (await this.d.store.tenant(caller.tenantId).listTasks(inv.id)).map((t) => t.id);
+  }
+
   /** The state document behind `longhaul://investigations/{id}` (bounded; see investigation-state.ts). */
   state(caller: Caller, inv: Investigation) {
     return investigationState(this.d, caller, inv);

@@ -1,3 +1,4 @@
+import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { assertId } from '../../domain/ids.js';
 import { defineResource, matchPrefix } from '../resource.js';
 import { completeInvestigationId } from './investigation.js';
@@ -22,12 +23,13 @@ export const taskResource = defineResource({
     investigationId: completeInvestigationId,
     async taskId(caller, prefix, app, resolved) {
       // A task id is completed within the investigation the client already chose.
-      const investigationId = resolved.investigationId;
-      if (!investigationId) return [];
-      const inv = await app.runtime.investigations.load(caller, investigationId).catch(() => null);
-      if (!inv) return [];
-      const state = await app.runtime.investigations.state(caller, inv);
-      return matchPrefix(state.tasks.map((t) => t.taskId), prefix);
+      if (!resolved.investigationId) return [];
+      // An unknown or malformed investigation id while the user types is no failure: nothing to offer.
+      const ids = await app.runtime.investigations.taskIds(caller, resolved.investigationId).catch((e: unknown) => {
+        if (e instanceof NotFoundError || e instanceof InvalidInputError) return [];
+        throw e;
+      });
+      return matchPrefix(ids, prefix);
     },
   },
   async read(caller, vars, _uri, app) {

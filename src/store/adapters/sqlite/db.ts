@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, isLonghaulError, StorageUnavailableError } from '../../../domain/errors.js';
+import { Lru } from '../../../lru.js';
 import { closedStoreError } from '../common.js';
 
 /**
@@ -59,7 +60,7 @@ export function sqlCount(n: number): string {
  * better-sqlite3 is synchronous, so each step is atomic within this process too.
  */
 export class Db {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Lru<string, Database.Statement>(STATEMENT_CACHE);
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(
@@ -95,15 +96,10 @@ export class Db {
   /** A prepared statement, prepared once per store and distinct SQL text (at most STATEMENT_CACHE kept). */
   stmt(sql: string): Database.Statement {
     let s = this.statements.get(sql);
-    if (s) {
-      // Most recently used last, so the first key is the one to drop.
-      this.statements.delete(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
       this.statements.set(sql, s);
-      return s;
     }
-    s = this.raw.prepare(sql);
-    this.statements.set(sql, s);
-    if (this.statements.size > STATEMENT_CACHE) this.statements.delete(this.statements.keys().next().value!);
     return s;
   }
 
