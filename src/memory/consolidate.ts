@@ -2,12 +2,16 @@ import type { MemoryRecord } from '../domain/record.js';
 import type { RecordWrite, TenantStore } from '../store/port.js';
 import { derivedRecordId } from './ids.js';
 import type { Candidate } from './strategies/types.js';
-import { nearIdentical, textKey, words } from './text.js';
+import { nearDuplicateGroups, nearIdentical, textKey, words } from './text.js';
 
 /** Token-set Jaccard at or above this (with the same numbers) is "the same statement" (a re-worded duplicate). */
 export const NEAR_DUPLICATE = 0.9;
-/** Search results checked for a near duplicate: the best few are enough (bm25 ranks them first). */
-const NEAR_TOP_K = 5;
+/**
+ * Candidates checked for a near duplicate per lookup group, newest first. A candidate
+ * holds a whole group of the text's longest words, so a group matching this many is
+ * rare; and one group's matches never crowd out another's.
+ */
+const NEAR_CANDIDATES = 20;
 /**
  * Below this many distinct words, a near-identical statement (Jaccard ≥ 0.9) can only
  * have the very same words — any one word more or less drops it under 0.9 — so it
@@ -15,8 +19,8 @@ const NEAR_TOP_K = 5;
  * Such candidates skip the near-duplicate search; exact duplicates still merge by textKey.
  */
 const NEAR_MIN_WORDS = Math.ceil(NEAR_DUPLICATE / (1 - NEAR_DUPLICATE) - 1e-9); // 9 at 0.9
-/** Query words used to find near duplicates: the longest (usually the rarest) few. */
-const NEAR_QUERY_WORDS = 4;
+/** Words per group in the near-duplicate lookup (besides any with digits): the longest few. */
+const NEAR_GROUP_WORDS = 4;
 
 export type Outcome = 'created' | 'merged' | 'superseded' | 'unchanged';
 
@@ -133,8 +137,9 @@ export class Consolidator {
 
   /**
    * A near-identical active record in exactly this namespace: first among records made
-   * in this batch, then through the store's ranked search (bounded by topK, never a
-   * scan) on the candidate's most distinctive words.
+   * in this batch, then among the store's records that hold every word of one of the
+   * groups any near duplicate must hold whole (nearDuplicateGroups) — an index lookup,
+   * never a scan, and no ranking.
    */
   private async nearDuplicate(namespace: string, text: string): Promise<MemoryRecord | null> {
     const mine = new Set(words(text));
@@ -145,10 +150,9 @@ export class Consolidator {
       if (!theirs) this.createdWords.set(r.id, (theirs = new Set(words(r.text))));
       if (nearIdentical(mine, theirs, NEAR_DUPLICATE)) return r;
     }
-    const query = [...mine].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, NEAR_QUERY_WORDS).join(' ');
-    const hits = await this.t.searchRecords({ query, namespacePrefix: namespace, topK: NEAR_TOP_K });
-    for (const h of hits) {
-      const r = this.live(h.record);
+    const groups = nearDuplicateGroups(mine, NEAR_DUPLICATE, NEAR_GROUP_WORDS);
+    for (const found of await this.t.findRecordsWithWords(namespace, groups, NEAR_CANDIDATES)) {
+      const r = this.live(found);
       if (r && r.namespace === namespace && nearIdentical(mine, new Set(words(r.text)), NEAR_DUPLICATE)) return r;
     }
     return null;

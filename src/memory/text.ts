@@ -48,6 +48,28 @@ export function nearIdentical(a: ReadonlySet<string>, b: ReadonlySet<string>, th
   return jaccard(a, b) >= threshold;
 }
 
+/**
+ * Word groups every text near-identical to `mine` holds whole, at least one of them —
+ * so an index lookup for "all words of some group" finds every near duplicate:
+ * - Jaccard ≥ t over mine's n words means sharing at least ⌈t·n⌉ of them, so missing at
+ *   most m = n − ⌈t·n⌉; of m + 1 disjoint groups of mine's words, one is then whole in it.
+ * - Words holding a digit must all be shared (nearIdentical), so they join every group.
+ * Groups take the longest (usually rarest) words, at most `perGroup` besides the digits.
+ */
+export function nearDuplicateGroups(mine: ReadonlySet<string>, threshold: number, perGroup: number): string[][] {
+  const digits = [...mine].filter((w) => /\d/.test(w)).sort(longestFirst).slice(0, 2);
+  const rest = [...mine].filter((w) => !/\d/.test(w)).sort(longestFirst);
+  // Missing words may be any of mine, digits included; the groups are cut from `rest` alone,
+  // which is safe because a text missing a digit word is never near-identical.
+  const missable = mine.size - Math.ceil(threshold * mine.size - 1e-9);
+  const count = missable + 1;
+  if (rest.length < count) return digits.length ? [digits] : [];
+  const size = Math.max(1, Math.min(perGroup, Math.floor(rest.length / count)));
+  return Array.from({ length: count }, (_, i) => [...digits, ...rest.slice(i * size, (i + 1) * size)]);
+}
+
+const longestFirst = (a: string, b: string) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
+
 /** Whitespace collapsed, trimmed, at most `max` characters (with an ellipsis). */
 export function clip(text: string, max: number): string {
   const one = String(text).replace(/\s+/g, ' ').trim();

@@ -248,6 +248,14 @@ export interface TenantStore {
    * topK results, never a scan of every record. Superseded records only when asked.
    */
   searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]>;
+  /**
+   * Active records in exactly `namespace` that hold every word of at least one of
+   * `groups` (words folded as search folds them, plurals included): for each group its
+   * newest `limit` such records, so one group's many matches never crowd out another's;
+   * each record once. Consolidation's near-duplicate candidates, found through the
+   * index, never by a scan.
+   */
+  findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number): Promise<MemoryRecord[]>;
   /** Active record in `namespace` with this textKey (for consolidation), if any. */
   findRecordByTextKey(namespace: string, textKey: string): Promise<MemoryRecord | null>;
   /** Active record in `namespace` with this topicKey (for supersession), if any. */

@@ -1016,6 +1016,42 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect((await a.searchRecords({ query: 'found', topK: 10 })).map((s) => s.record.id)).toEqual([summary.id]);
       });
 
+      it('findRecordsWithWords: records of exactly this namespace holding every word of a group, per group the newest, through the index', async () => {
+        const { session } = await openInvestigation(a, f);
+        const at = (i: number) => ({ createdAt: T0 + i, updatedAt: T0 + i });
+        const wire = f.record(NS, 'TechCorp wired funds to Oceanic Holdings in March', at(1));
+        const plural = f.record(NS, 'Oceanic Holding received TechCorp wire transfers', at(2));
+        const deeper = f.record(`${NS}/archive`, 'TechCorp wired funds to Oceanic Holdings in March', at(3));
+        const sibling = f.record('investigations/inv_Y/facts', 'TechCorp wired funds to Oceanic Holdings in March', at(4));
+        const old = f.record(NS, 'TechCorp wired funds to Oceanic Holdings in April', { ...at(5), topicKey: 'wire' });
+        const neu = f.record(NS, 'Board minutes mention Oceanic', { ...at(6), topicKey: 'wire' });
+        const decoys = Array.from({ length: 5 }, (_, i) => f.record(NS, `TechCorp decoy ${i} wired nothing`, at(10 + i)));
+        await a.commitExtraction({
+          sessionId: session.id,
+          expectedThroughSeq: 0,
+          throughSeq: 1,
+          now: T0 + 20,
+          dueAt: null,
+          writes: [...[wire, plural, deeper, sibling, old, neu, ...decoys].map((record) => ({ op: 'create' as const, record })), { op: 'supersede', id: old.id, by: neu.id, now: T0 + 20 }],
+        });
+        const theirs = g.record(NS, 'TechCorp wired funds to Oceanic Holdings in March');
+        const { session: bs } = await openInvestigation(b, g);
+        await b.commitExtraction({ sessionId: bs.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes: [{ op: 'create', record: theirs }] });
+
+        const ids = async (groups: string[][], limit = 10) => (await a.findRecordsWithWords(NS, groups, limit)).map((r) => r.id);
+        // Every word of the group, in this namespace only; superseded records and other tenants never.
+        expect(await ids([['oceanic', 'holdings', 'march']])).toEqual([wire.id]);
+        // Words fold like search: case, accents and plurals ("transfer" finds "transfers").
+        expect(await ids([['OCEANIC', 'transfer', 'wire']])).toEqual([plural.id]);
+        // Any group will do; newest first; each record once.
+        expect(await ids([['oceanic', 'holdings', 'march'], ['techcorp', 'oceanic']])).toEqual([plural.id, wire.id]);
+        // `limit` is per group: one group's many matches do not crowd out another's.
+        expect(await ids([['techcorp', 'wired'], ['march']], 2)).toEqual([decoys[4]!.id, decoys[3]!.id, wire.id]);
+        expect(await ids([])).toEqual([]);
+        expect(await ids([['absentword']])).toEqual([]);
+        expect((await b.findRecordsWithWords(NS, [['oceanic', 'march']], 10)).map((r) => r.id)).toEqual([theirs.id]);
+      });
+
       it('a write to an absent record fails the whole commit', async () => {
         const { session } = await openInvestigation(a, f);
         const rec = f.record(NS, 'kept out');

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { namespaces } from '../../src/domain/namespace.js';
+import { NEAR_DUPLICATE } from '../../src/memory/consolidate.js';
+import { nearDuplicateGroups, words } from '../../src/memory/text.js';
 import type { StorePort } from '../../src/store/port.js';
 import { ADAPTERS, alice, investigation, record, world, type World } from './helpers.js';
 
@@ -53,6 +55,22 @@ describe.each(ADAPTERS)('consolidation on the $name store', ({ open }) => {
       await record(w, inv.sessionId, 'finding', base + ' quietly');
       expect((await extract()).outcomes).toMatchObject({ created: 0, merged: 1 });
       expect(await facts()).toHaveLength(1);
+    });
+
+    it('that is near-identical is found even when many newer records share its longest words', async () => {
+      const base = 'TechCorp transferred treasury reserves from Dublin accounts to Luxembourg subsidiaries during the third quarter';
+      const variant = `${base} quietly`;
+      await record(w, inv.sessionId, 'finding', base);
+      await extract();
+      // Newer records that hold the variant's first lookup group whole, and nothing else of it.
+      const [first, second] = nearDuplicateGroups(new Set(words(variant)), NEAR_DUPLICATE, 4);
+      expect(second!.length).toBeGreaterThan(0);
+      for (let i = 0; i < 25; i++) await record(w, inv.sessionId, 'finding', `${first!.join(' ')} memo ${i}`);
+      expect((await extract()).outcomes).toMatchObject({ created: 25 });
+      await record(w, inv.sessionId, 'finding', variant);
+      expect((await extract()).outcomes).toMatchObject({ created: 0, merged: 1 });
+      const merged = (await facts()).find((r) => r.text === base);
+      expect(merged?.sourceCount).toBe(2);
     });
 
     it('that differs only in a number stays a separate record', async () => {

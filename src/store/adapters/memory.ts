@@ -819,6 +819,20 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
+  async findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number) {
+    return this.atomic(() => {
+      const inScope = [...this.d().records.values()]
+        .filter((r) => r.namespace === namespace && r.status === 'active')
+        .map((r) => ({ r, have: new Set(searchWords(r.text)) }))
+        .sort((a, b) => newerFirst(a.r, b.r));
+      const out = new Map<string, MemoryRecord>();
+      for (const g of groups.map((x) => x.flatMap(searchWords)).filter((x) => x.length > 0)) {
+        for (const { r } of inScope.filter(({ have }) => g.every((w) => have.has(w))).slice(0, pageLimit(limit))) out.set(r.id, r);
+      }
+      return [...out.values()].sort(newerFirst).map(copy);
+    });
+  }
+
   async findRecordByTextKey(namespace: string, textKey: string) {
     return this.atomic(() => {
       const r = [...this.d().records.values()].find((x) => x.namespace === namespace && x.textKey === textKey && x.status === 'active');

@@ -54,3 +54,15 @@ export function matcher(q: { tenantId: string; namespacePrefix: string; includeS
   const scope = q.namespacePrefix === '' ? '' : `scope:${levelToken(q.tenantId, q.namespacePrefix)} AND `;
   return (words) => `${scope}terms:(${words.flatMap((w) => keys.map((k) => `"${k}${w}"`)).join(' OR ')})`;
 }
+
+/**
+ * MATCH for a tenant's active records under a namespace prefix that hold every one of
+ * `words`: `scope:<level> AND terms:("…a" AND "…b")`. Null when no word is left.
+ */
+export function allWords(tenantId: string, namespacePrefix: string, words: readonly string[]): string | null {
+  const key = termKey(tenantId, 'active');
+  const tokens = [...new Set(words.flatMap(searchWords))];
+  if (tokens.length === 0) return null;
+  const scope = namespacePrefix === '' ? '' : `scope:${levelToken(tenantId, namespacePrefix)} AND `;
+  return `${scope}terms:(${tokens.map((w) => `"${key}${w}"`).join(' AND ')})`;
+}
