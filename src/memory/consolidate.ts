@@ -42,8 +42,10 @@ export class Consolidator {
   /** Namespaces that changed (for change notifications). */
   readonly namespaces = new Set<string>();
   private readonly created = new Map<string, MemoryRecord>();
-  /** Word sets of records created in this batch (near-duplicate checks compare against each). */
+  /** Word sets of records created in this batch. */
   private readonly createdWords = new Map<string, Set<string>>();
+  /** Ids of records created in this batch, by (namespace, word): the in-batch near-duplicate lookup. */
+  private readonly createdByWord = new Map<string, string[]>();
   private readonly byText = new Map<string, MemoryRecord>();
   private readonly byTopic = new Map<string, MemoryRecord>();
   /** Existing records superseded in this batch: no longer candidates for duplicates. */
@@ -102,6 +104,14 @@ export class Consolidator {
     };
     this.writes.push({ op: 'create', record: r });
     this.created.set(id, r);
+    const own = new Set(words(r.text));
+    this.createdWords.set(id, own);
+    for (const w of own) {
+      const k = scope(r.namespace, w);
+      const ids = this.createdByWord.get(k);
+      if (ids) ids.push(id);
+      else this.createdByWord.set(k, [id]);
+    }
     this.byText.set(scope(r.namespace, key), r);
     if (r.topicKey) this.byTopic.set(scope(r.namespace, r.topicKey), r);
     this.namespaces.add(r.namespace);
@@ -144,13 +154,17 @@ export class Consolidator {
   private async nearDuplicate(namespace: string, text: string): Promise<MemoryRecord | null> {
     const mine = new Set(words(text));
     if (mine.size < NEAR_MIN_WORDS) return null;
-    for (const r of this.created.values()) {
-      if (r.namespace !== namespace || r.status !== 'active') continue;
-      let theirs = this.createdWords.get(r.id);
-      if (!theirs) this.createdWords.set(r.id, (theirs = new Set(words(r.text))));
-      if (nearIdentical(mine, theirs, NEAR_DUPLICATE)) return r;
-    }
     const groups = nearDuplicateGroups(mine, NEAR_DUPLICATE, NEAR_GROUP_WORDS);
+    // In this batch: the records holding a whole group, from the shortest of its words' lists.
+    for (const group of groups) {
+      const lists = group.map((w) => this.createdByWord.get(scope(namespace, w)) ?? []);
+      const shortest = lists.reduce((a, b) => (b.length < a.length ? b : a));
+      for (const id of shortest) {
+        const r = this.created.get(id)!;
+        const theirs = this.createdWords.get(id)!;
+        if (r.status === 'active' && group.every((w) => theirs.has(w)) && nearIdentical(mine, theirs, NEAR_DUPLICATE)) return r;
+      }
+    }
     for (const found of await this.t.findRecordsWithWords(namespace, groups, NEAR_CANDIDATES)) {
       const r = this.live(found);
       if (r && r.namespace === namespace && nearIdentical(mine, new Set(words(r.text)), NEAR_DUPLICATE)) return r;

@@ -73,6 +73,17 @@ describe.each(ADAPTERS)('consolidation on the $name store', ({ open }) => {
       expect(merged?.sourceCount).toBe(2);
     });
 
+    it('that is near-identical consolidates within one batch too, past records sharing its longest words', async () => {
+      const base = 'TechCorp transferred treasury reserves from Dublin accounts to Luxembourg subsidiaries during the third quarter';
+      const variant = `${base} quietly`;
+      const [first] = nearDuplicateGroups(new Set(words(variant)), NEAR_DUPLICATE, 4);
+      for (let i = 0; i < 10; i++) await record(w, inv.sessionId, 'finding', `${first!.join(' ')} memo ${i}`);
+      await record(w, inv.sessionId, 'finding', base);
+      await record(w, inv.sessionId, 'finding', variant);
+      expect((await extract()).outcomes).toMatchObject({ created: 11, merged: 1 });
+      expect((await facts()).find((r) => r.text === base)?.sourceCount).toBe(2);
+    });
+
     it('that differs only in a number stays a separate record', async () => {
       await record(w, inv.sessionId, 'finding', 'TechCorp revenue in the audited accounts for fiscal year 2024 grew by 12 percent overall');
       await record(w, inv.sessionId, 'finding', 'TechCorp revenue in the audited accounts for fiscal year 2024 grew by 15 percent overall');
