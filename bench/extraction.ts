@@ -37,3 +37,9 @@ export async function extraction(path: string, total: number) {
   return { events, seconds: round(seconds, 2), eventsPerSecond: Math.round(events / seconds), records: s.records };
 }
 
+
+/** `node --import tsx bench/extraction.ts <db path> <events>`: one measurement in a fresh process, printed as JSON. */
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const [path, events] = process.argv.slice(2);
+  process.stdout.write(JSON.stringify(await extraction(path!, Number(events))) + '\n');
+}

@@ -7,11 +7,10 @@ import { nearDuplicateGroups, nearIdentical, textKey, words } from './text.js';
 /** Token-set Jaccard at or above this (with the same numbers) is "the same statement" (a re-worded duplicate). */
 export const NEAR_DUPLICATE = 0.9;
 /**
- * Candidates checked for a near duplicate per lookup group, newest first. A candidate
- * holds a whole group of the text's longest words, so a group matching this many is
- * rare; and one group's matches never crowd out another's.
+ * Candidates checked for a near duplicate, newest first. A candidate holds a whole group
+ * of the text's longest words, so this many are rare outside repeated statements.
  */
-const NEAR_CANDIDATES = 20;
+const NEAR_CANDIDATES = 50;
 /**
  * Below this many distinct words, a near-identical statement (Jaccard ≥ 0.9) can only
  * have the very same words — any one word more or less drops it under 0.9 — so it

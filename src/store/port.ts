@@ -249,11 +249,9 @@ export interface TenantStore {
    */
   searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]>;
   /**
-   * Active records in exactly `namespace` that hold every word of at least one of
-   * `groups` (words folded as search folds them, plurals included): for each group its
-   * newest `limit` such records, so one group's many matches never crowd out another's;
-   * each record once. Consolidation's near-duplicate candidates, found through the
-   * index, never by a scan.
+   * The newest `limit` active records in exactly `namespace` that hold every word of at
+   * least one of `groups` (words folded as search folds them, plurals included).
+   * Consolidation's near-duplicate candidates, found through the index, never by a scan.
    */
   findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number): Promise<MemoryRecord[]>;
   /** Active record in `namespace` with this textKey (for consolidation), if any. */

@@ -821,15 +821,16 @@ class MemoryTenantStore implements TenantStore {
 
   async findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number) {
     return this.atomic(() => {
-      const inScope = [...this.d().records.values()]
+      const wanted = groups.map((g) => g.flatMap(searchWords)).filter((g) => g.length > 0);
+      return [...this.d().records.values()]
         .filter((r) => r.namespace === namespace && r.status === 'active')
-        .map((r) => ({ r, have: new Set(searchWords(r.text)) }))
-        .sort((a, b) => newerFirst(a.r, b.r));
-      const out = new Map<string, MemoryRecord>();
-      for (const g of groups.map((x) => x.flatMap(searchWords)).filter((x) => x.length > 0)) {
-        for (const { r } of inScope.filter(({ have }) => g.every((w) => have.has(w))).slice(0, pageLimit(limit))) out.set(r.id, r);
-      }
-      return [...out.values()].sort(newerFirst).map(copy);
+        .filter((r) => {
+          const have = new Set(searchWords(r.text));
+          return wanted.some((g) => g.every((w) => have.has(w)));
+        })
+        .sort(newerFirst)
+        .slice(0, pageLimit(limit))
+        .map(copy);
     });
   }
 

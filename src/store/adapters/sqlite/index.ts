@@ -41,7 +41,7 @@ import { KeyvSqlite } from './keyv-sqlite.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
-import { allWords, indexWords, matcher, scopeOf, termsOf } from './search.js';
+import { allWordsOfAnyGroup, indexWords, matcher, scopeOf, termsOf } from './search.js';
 
 /** How long an expired lease is kept before pruning (a late instance still sees it was taken). */
 const LEASE_GRACE_MS = 60_000;
@@ -854,23 +854,19 @@ class SqliteTenantStore implements TenantStore {
   async findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number) {
     return this.db.read(() => {
       const n = pageLimit(limit);
-      const out = new Map<string, MemoryRecord & { rid: number }>();
-      for (const group of groups) {
-        const match = allWords(this.tenantId, normalizePrefix(namespace), group);
-        if (match === null || n === 0) continue;
-        // Newest matches first, straight from the index (no ranking). The namespace's
-        // level token also matches deeper namespaces, so the exact namespace is checked
-        // on the join, with room for four times `limit` matches before it.
-        const rows = this.db.all(
-          `SELECT r.* FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH @match ORDER BY rowid DESC LIMIT ${sqlCount(n * 4)}) m
-           CROSS JOIN records r ON r.rid = m.rowid
-           WHERE r.tenant_id = @tenantId AND r.namespace = @namespace AND r.status = 'active'
-           ORDER BY r.rid DESC LIMIT ${sqlCount(n)}`,
-          { match, tenantId: this.tenantId, namespace },
-        );
-        for (const row of rows) out.set(row.id as string, { ...C.records.fromRow(row), rid: row.rid as number });
-      }
-      return [...out.values()].sort((a, b) => b.rid - a.rid).map(({ rid: _rid, ...r }) => r);
+      const match = allWordsOfAnyGroup(this.tenantId, normalizePrefix(namespace), groups);
+      if (match === null || n === 0) return [];
+      // Newest matches first, straight from the index: no ranking, one query for all the
+      // groups. The namespace's level token also matches deeper namespaces, so the exact
+      // namespace is checked on the join, with room for four times `limit` matches before it.
+      return this.list(
+        C.records,
+        `SELECT r.* FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH @match ORDER BY rowid DESC LIMIT ${sqlCount(n * 4)}) m
+         CROSS JOIN records r ON r.rid = m.rowid
+         WHERE r.tenant_id = @tenantId AND r.namespace = @namespace AND r.status = 'active'
+         ORDER BY r.rid DESC LIMIT ${sqlCount(n)}`,
+        { match, tenantId: this.tenantId, namespace },
+      );
     });
   }
 

@@ -56,13 +56,17 @@ export function matcher(q: { tenantId: string; namespacePrefix: string; includeS
 }
 
 /**
- * MATCH for a tenant's active records under a namespace prefix that hold every one of
- * `words`: `scope:<level> AND terms:("…a" AND "…b")`. Null when no word is left.
+ * MATCH for a tenant's active records under a namespace prefix that hold every word of
+ * at least one group: `scope:<level> AND terms:(("…a" AND "…b") OR ("…c" AND "…d"))`.
+ * Null when no group has a word.
  */
-export function allWords(tenantId: string, namespacePrefix: string, words: readonly string[]): string | null {
+export function allWordsOfAnyGroup(tenantId: string, namespacePrefix: string, groups: readonly (readonly string[])[]): string | null {
   const key = termKey(tenantId, 'active');
-  const tokens = [...new Set(words.flatMap(searchWords))];
-  if (tokens.length === 0) return null;
+  const parts = groups
+    .map((g) => [...new Set(g.flatMap(searchWords))])
+    .filter((g) => g.length > 0)
+    .map((g) => `(${g.map((w) => `"${key}${w}"`).join(' AND ')})`);
+  if (parts.length === 0) return null;
   const scope = namespacePrefix === '' ? '' : `scope:${levelToken(tenantId, namespacePrefix)} AND `;
-  return `${scope}terms:(${tokens.map((w) => `"${key}${w}"`).join(' AND ')})`;
+  return `${scope}terms:(${parts.join(' OR ')})`;
 }
