@@ -7,7 +7,7 @@ import { nearDuplicateGroups, nearIdentical, textKey, words } from './text.js';
 /** Token-set Jaccard at or above this (with the same numbers) is "the same statement" (a re-worded duplicate). */
 export const NEAR_DUPLICATE = 0.9;
 /**
- * Candidates checked for a near duplicate, newest first. A candidate holds a whole group
+ * Candidates checked for a near duplicate, oldest first. A candidate holds a whole group
  * of the text's longest words, so this many are rare outside repeated statements.
  */
 const NEAR_CANDIDATES = 50;

@@ -249,9 +249,10 @@ export interface TenantStore {
    */
   searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]>;
   /**
-   * The newest `limit` active records in exactly `namespace` that hold every word of at
+   * The oldest `limit` active records in exactly `namespace` that hold every word of at
    * least one of `groups` (words folded as search folds them, plurals included).
-   * Consolidation's near-duplicate candidates, found through the index, never by a scan.
+   * Consolidation's near-duplicate candidates (a duplicate joins the original statement),
+   * found through the index, never by a scan.
    */
   findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number): Promise<MemoryRecord[]>;
   /** Active record in `namespace` with this textKey (for consolidation), if any. */

@@ -57,16 +57,16 @@ describe.each(ADAPTERS)('consolidation on the $name store', ({ open }) => {
       expect(await facts()).toHaveLength(1);
     });
 
-    it('that is near-identical is found even when many newer records share its longest words', async () => {
+    it('that is near-identical is found even when many older records share its longest words', async () => {
       const base = 'TechCorp transferred treasury reserves from Dublin accounts to Luxembourg subsidiaries during the third quarter';
       const variant = `${base} quietly`;
-      await record(w, inv.sessionId, 'finding', base);
-      await extract();
-      // Newer records that hold the variant's first lookup group whole, and nothing else of it.
+      // Older records that hold the variant's first lookup group whole, and nothing else of it.
       const [first, second] = nearDuplicateGroups(new Set(words(variant)), NEAR_DUPLICATE, 4);
       expect(second!.length).toBeGreaterThan(0);
       for (let i = 0; i < 25; i++) await record(w, inv.sessionId, 'finding', `${first!.join(' ')} memo ${i}`);
       expect((await extract()).outcomes).toMatchObject({ created: 25 });
+      await record(w, inv.sessionId, 'finding', base);
+      await extract();
       await record(w, inv.sessionId, 'finding', variant);
       expect((await extract()).outcomes).toMatchObject({ created: 0, merged: 1 });
       const merged = (await facts()).find((r) => r.text === base);

@@ -828,7 +828,7 @@ class MemoryTenantStore implements TenantStore {
           const have = new Set(searchWords(r.text));
           return wanted.some((g) => g.every((w) => have.has(w)));
         })
-        .sort(newerFirst)
+        .sort(olderFirst)
         .slice(0, pageLimit(limit))
         .map(copy);
     });
