@@ -6,7 +6,8 @@ import { ChangeFeed } from '../src/runtime/change-feed.js';
 import { ModelRegistry } from '../src/runtime/model.js';
 import { extractionJob } from '../src/scheduler/extraction-job.js';
 import { openSqliteStore } from '../src/store/adapters/sqlite/index.js';
-import { TENANT, makeEvents, openInvestigation, rng, vocabulary } from './preload.js';
+import { TENANT, makeEvents, openInvestigation, vocabulary } from './preload.js';
+import { rng } from './rng.js';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 

@@ -13,23 +13,12 @@ import type { MemoryRecord } from '../src/domain/record.js';
 import { derivedRecordId } from '../src/memory/ids.js';
 import { textKey } from '../src/memory/text.js';
 import type { StorePort, TenantStore } from '../src/store/port.js';
+import { rng } from './rng.js';
 
 export const TENANT = 'local';
 export const ACTOR = 'bench';
 const DAY = 86_400_000;
 const ids = createIdGenerator(systemClock);
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run stores the same text. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 4,000-word vocabulary drawn with a Zipf-like skew, like real prose. */
 export function vocabulary(): string[] {

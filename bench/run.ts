@@ -26,7 +26,8 @@ import { systemClock } from '../src/domain/clock.js';
 import { createLogger, nullLogger } from '../src/logger.js';
 import { openSqliteStore } from '../src/store/adapters/sqlite/index.js';
 import type { extraction } from './extraction.js';
-import { ACTOR, TENANT, makeEvents, openInvestigation, preloadEvents, preloadRecords, rng, vocabulary } from './preload.js';
+import { ACTOR, TENANT, makeEvents, openInvestigation, preloadEvents, preloadRecords, vocabulary } from './preload.js';
+import { rng } from './rng.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Calls before measuring: a fresh server's p50 keeps falling (≈0.47 → 0.25 ms) over its first ~3,000 calls as V8 tiers up. */

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/rng.js';
 import { jaccard, nearDuplicateGroups, nearIdentical } from '../../src/memory/text.js';
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('nearDuplicateGroups', () => {
   it('leaves every near-identical variant holding one group whole (10,000 random cases)', () => {
