@@ -77,6 +77,36 @@ export function claimedTask(task: Task, owner: string, now: number, leaseMs: num
   };
 }
 
+/** What a worker's run decided for its task (the store's applyTaskOutcome input, task fields only). */
+export interface TaskOutcomeFields {
+  status: TaskStatus;
+  result?: unknown;
+  error?: string | null;
+  runAt?: number | null;
+  wakeReason?: WakeReason | null;
+}
+
+/**
+ * A running task as an outcome leaves it: the new status (a legal move from `running`),
+ * the given fields, a run time (given; else now when it goes back to `pending`, kept
+ * while still `running`, none otherwise), the lease dropped unless still `running`, and
+ * `finishedAt` when terminal. Every store adapter applies this same rule.
+ */
+export function taskAfterOutcome(task: Task, o: TaskOutcomeFields, now: number): Task {
+  if (o.status !== 'running') assertTaskTransition('running', o.status);
+  const next: Task = { ...task, status: o.status, updatedAt: now, version: task.version + 1 };
+  if (o.result !== undefined) next.result = o.result;
+  if (o.error !== undefined) next.error = o.error;
+  if (o.wakeReason !== undefined) next.wakeReason = o.wakeReason;
+  next.runAt = o.runAt !== undefined ? o.runAt : o.status === 'pending' ? now : o.status === 'running' ? task.runAt : null;
+  if (o.status !== 'running') {
+    next.leaseOwner = null;
+    next.leaseUntil = null;
+  }
+  if (isTerminalTask(o.status)) next.finishedAt = now;
+  return next;
+}
+
 /**
  * A wait being registered for `task`, checked against the newest signal of its name
  * already delivered (`signal`, or null): a signal that came first resolves the wait at

@@ -13,7 +13,7 @@ import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
-import { assertTaskTransition, claimedTask, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { assertTenantId } from '../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
 import {
@@ -612,21 +612,9 @@ class MemoryTenantStore implements TenantStore {
       const d = this.d();
       const task = this.mustTask(input.taskId);
       if (task.status !== 'running' || task.leaseOwner !== input.leaseOwner) throw leaseLostError(task, input.leaseOwner);
-      if (input.status !== 'running') assertTaskTransition('running', input.status);
       const now = input.now;
-      let next: Task = { ...task, status: input.status, updatedAt: now, version: task.version + 1 };
-      if (input.result !== undefined) next.result = orNull(input.result);
-      if (input.error !== undefined) next.error = input.error;
-      if (input.wakeReason !== undefined) next.wakeReason = input.wakeReason;
-      next.runAt = input.runAt !== undefined ? input.runAt : input.status === 'pending' ? now : input.status === 'running' ? task.runAt : null;
-      if (input.status !== 'running') {
-        next.leaseOwner = null;
-        next.leaseUntil = null;
-      }
-      if (isTerminalTask(input.status)) {
-        next.finishedAt = now;
-        this.closeOpenWaitsOfTask(tx, task.id, now);
-      }
+      let next = taskAfterOutcome(task, input, now);
+      if (isTerminalTask(input.status)) this.closeOpenWaitsOfTask(tx, task.id, now);
       let wait: Wait | null = null;
       if (input.wait) {
         assertSameTenant(this.tenantId, input.wait, `wait ${input.wait.id}`);

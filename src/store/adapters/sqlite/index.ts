@@ -15,7 +15,7 @@ import { assertInvestigationTransition, type Investigation, type InvestigationSt
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
-import { assertTaskTransition, claimedTask, waitOnRegistration, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
@@ -591,21 +591,9 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const task = this.must(C.tasks, input.taskId, 'task');
       if (task.status !== 'running' || task.leaseOwner !== input.leaseOwner) throw leaseLostError(task, input.leaseOwner);
-      if (input.status !== 'running') assertTaskTransition('running', input.status);
       const now = input.now;
-      let next: Task = { ...task, status: input.status, updatedAt: now, version: task.version + 1 };
-      if (input.result !== undefined) next.result = input.result;
-      if (input.error !== undefined) next.error = input.error;
-      if (input.wakeReason !== undefined) next.wakeReason = input.wakeReason;
-      next.runAt = input.runAt !== undefined ? input.runAt : input.status === 'pending' ? now : input.status === 'running' ? task.runAt : null;
-      if (input.status !== 'running') {
-        next.leaseOwner = null;
-        next.leaseUntil = null;
-      }
-      if (isTerminalTask(input.status)) {
-        next.finishedAt = now;
-        this.closeOpenWaitsOfTask(task.id, now);
-      }
+      let next = taskAfterOutcome(task, input, now);
+      if (isTerminalTask(input.status)) this.closeOpenWaitsOfTask(task.id, now);
       let wait: Wait | null = null;
       if (input.wait) ({ task: next, wait } = this.registerWait(next, input.wait, now));
       const stored = this.update(C.tasks, next);
