@@ -1,0 +1,74 @@
+/** What the bench scripts share: connecting over stdio through the real SDK client, timing calls, percentiles. */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ACTOR, TENANT } from './preload.js';
+import type { ReferenceMode } from './reference-modes.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Calls before measuring: a fresh server's p50 keeps falling (≈0.47 → 0.25 ms) over its first ~3,000 calls as V8 tiers up. */
+export const WARMUP = 3_000;
+
+export const percentile = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+export const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+export const log = (s: string) => process.stderr.write(s + '\n');
+
+export async function connect(command: string, args: string[], env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command, args, cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+  const client = new Client({ name: 'longhaul-bench', version: '1.0.0' });
+  await client.connect(transport);
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}\n${stderr}`);
+    return r;
+  };
+  return { client, call, close: () => client.close() };
+}
+export type Connection = Awaited<ReturnType<typeof connect>>;
+
+/** Times `n` sequential calls (ms each). */
+export async function time(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** longhaul's own server (the built binary), serving stdio on the SQLite store in `dataDir`. */
+export const longhaul = (dataDir: string) =>
+  connect(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve'], { LONGHAUL_DATA_DIR: dataDir, LONGHAUL_TENANT: TENANT, LONGHAUL_ACTOR: ACTOR, LONGHAUL_LOG_LEVEL: 'warn' });
+
+/** A reference server (bench/reference-server.ts), warmed up, to call alongside longhaul. */
+export async function referenceServer(mode: ReferenceMode) {
+  const c = await connect(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), mode]);
+  const call = (i: number) => c.call('ref', { text: `Finding ${i}: the filing was late.` });
+  await time(WARMUP, call);
+  return { mode, call, close: () => c.close() };
+}
+export type Reference = Awaited<ReturnType<typeof referenceServer>>;
+
+/**
+ * `n` calls of `subject` in blocks of `block`, each block followed by as many calls to
+ * each reference server: the machine's state (frequency, caches, other load) drifts over
+ * a run, and a ratio is only meaningful between calls measured side by side.
+ */
+export async function alternate(subject: (i: number) => Promise<unknown>, refs: readonly Reference[], n: number, block: number) {
+  const ms: number[] = [];
+  const alongside = refs.map(() => [] as number[]);
+  for (let done = 0; done < n; done += block) {
+    const k = Math.min(block, n - done);
+    ms.push(...(await time(k, (i) => subject(done + i))));
+    for (const [j, ref] of refs.entries()) alongside[j]!.push(...(await time(k, (i) => ref.call(done + i))));
+  }
+  return { ms, alongside };
+}
