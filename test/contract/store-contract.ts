@@ -1072,16 +1072,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect(await a.getCheckpoint(session.id)).toMatchObject({ lastError: null, lastRunAt: T0 + 11 * MINUTE });
       });
 
-      it('scheduleExtraction marks a session due (never later than already due); dueExtractions is ordered and bounded', async () => {
-        const s1 = f.session();
-        const s2 = g.session();
-        const s3 = f.session();
+      /** Sessions s1 and s3 of acme and s2 of globex, due at T0 + 30, + 10 and + 20. */
+      const threeDueSessions = async () => {
+        const [s1, s2, s3] = [f.session(), g.session(), f.session()];
         await a.createSession(s1);
         await b.createSession(s2);
         await a.createSession(s3);
         await a.scheduleExtraction(s1.id, T0 + 30);
         await b.scheduleExtraction(s2.id, T0 + 10);
         await a.scheduleExtraction(s3.id, T0 + 20);
+        return { s1, s2, s3 };
+      };
+
+      it('scheduleExtraction marks a session due (never later than already due); dueExtractions is ordered and bounded', async () => {
+        const { s1, s2, s3 } = await threeDueSessions();
         await a.scheduleExtraction(s3.id, T0 + 25);
         expect((await store.dueExtractions(T0 + 100, 10)).map((c) => [c.tenantId, c.sessionId, c.dueAt])).toEqual([
           ['globex', s2.id, T0 + 10],
@@ -1094,15 +1098,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
       });
 
       it('dueExtractions keeps only the allowed tenants, in due order', async () => {
-        const s1 = f.session();
-        const s2 = g.session();
-        const s3 = f.session();
-        await a.createSession(s1);
-        await b.createSession(s2);
-        await a.createSession(s3);
-        await a.scheduleExtraction(s1.id, T0 + 30);
-        await b.scheduleExtraction(s2.id, T0 + 10);
-        await a.scheduleExtraction(s3.id, T0 + 20);
+        const { s1, s2, s3 } = await threeDueSessions();
         expect((await store.dueExtractions(T0 + 100, 10, ['acme'])).map((c) => [c.tenantId, c.sessionId])).toEqual([
           ['acme', s3.id],
           ['acme', s1.id],

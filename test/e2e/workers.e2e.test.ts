@@ -1,19 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BANK_DATA as STORY_BANK_DATA } from '../workers/helpers.js';
 import { isDead, runCli, startServer, tempDir, waitFor, type Running } from './harness.js';
 
 const SOURCES = fileURLToPath(new URL('../../fixtures/techcorp', import.meta.url));
-const BANK_DATA = {
-  bank: 'Hanse Bank AG',
-  account: 'DE89 3704 0044 0532 0130 00',
-  currency: 'EUR',
-  transactions: [
-    { date: '2026-10-03', amount: 4200, counterparty: 'Umbrella Logistics BV' },
-    { date: '2026-10-11', amount: 25000, counterparty: 'Globex Holdings Ltd' },
-    { date: '2026-10-19', amount: 12500, counterparty: 'Initech Services' },
-  ],
-  documents: ['bank_statement', 'certificate_of_incorporation'],
-};
+const BANK_DATA = { bank: 'Hanse Bank AG', ...STORY_BANK_DATA };
 
 /**
  * The two TechCorp stories through the built server over stdio and the real SDK
