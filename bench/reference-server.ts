@@ -11,7 +11,7 @@
  *     secondary indexes, without AUTOINCREMENT, or with locking_mode=EXCLUSIVE, to show what each
  *     part of a commit costs (`npm run bench:floors`).
  */
-import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -34,7 +34,7 @@ async function handlerFor(mode: ReferenceMode, dir: string): Promise<{ append: (
         writeSync(fd, JSON.stringify({ id: `evt_ref${String(n).padStart(22, '0')}`, text, createdAt: now, expiresAt: now + 90 * DAY }) + '\n');
         return n++;
       },
-      close: () => {},
+      close: () => closeSync(fd),
     };
   }
   const { default: Database } = await import('better-sqlite3');
