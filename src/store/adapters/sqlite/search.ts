@@ -10,7 +10,10 @@
  *   frequencies are per tenant, too, so one tenant's data never shifts another's ranking.
  * - `scope`: one token per namespace level of the record (`a`, `a/b`, `a/b/c`), hashed
  *   with the tenant. A namespace-prefix search adds `scope:<token>` to the MATCH, so
- *   FTS5 intersects posting lists instead of matching tenant-wide and filtering after.
+ *   FTS5 intersects posting lists instead of matching tenant-wide and filtering after —
+ *   unless the prefix holds thousands of records, whose long scope list would make every
+ *   MATCH slow: then it matches tenant-wide and keeps what lies under the prefix (the
+ *   scope column weighs 0 in bm25, so the ranking is the same; see searchRecords).
  *   Hashing makes each level one token whatever its characters, and is segment-wise by
  *   construction: `inv_A` and `inv_AB` hash apart.
  *
@@ -54,6 +57,9 @@ export function matcher(q: { tenantId: string; namespacePrefix: string; includeS
   const scope = q.namespacePrefix === '' ? '' : `scope:${levelToken(q.tenantId, q.namespacePrefix)} AND `;
   return (words) => `${scope}terms:(${words.flatMap((w) => keys.map((k) => `"${k}${w}"`)).join(' OR ')})`;
 }
+
+/** MATCH for every record of a tenant under a namespace prefix, whatever its words and status. */
+export const scopeMatch = (tenantId: string, namespacePrefix: string): string => `scope:${levelToken(tenantId, namespacePrefix)}`;
 
 /**
  * MATCH for a tenant's active records under a namespace prefix that hold every word of
