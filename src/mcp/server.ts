@@ -41,6 +41,13 @@ export interface BuildServerOptions {
  * build one per connection. Transports that set `server.server.onclose` or
  * `oninitialized` must chain the handlers already set (this function sets both).
  */
+/** One line for the log: the SDK reports a message that is not JSON-RPC as a zod issue dump. */
+function protocolErrorText(e: Error): string {
+  if (e instanceof SyntaxError) return `a message from the client is not JSON and was ignored (${e.message.slice(0, 120)})`;
+  if (e.name === 'ZodError') return 'a message from the client is JSON but not a JSON-RPC message, and was ignored';
+  return e.message.slice(0, 300);
+}
+
 export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   const server = new McpServer(
     { name: 'longhaul', title: 'longhaul', version: packageVersion() },
@@ -75,6 +82,8 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
     },
   };
 
+  // A message the SDK cannot read (not JSON, not JSON-RPC) is ignored; say so on stderr.
+  server.server.onerror = (e) => app.logger.warn('MCP protocol error', { error: protocolErrorText(e) });
   registerTools(server, tools, ctx);
   registerResources(server, resources, ctx);
   registerPrompts(server, ctx);

@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { buildServer } from '../mcp/server.js';
+import { MAX_MESSAGE_BYTES, MessageSizeGuard } from './message-size-guard.js';
 
 /**
  * The stdio server for `app`: its caller is the configured identity. Log forwarding is
@@ -20,7 +22,16 @@ export function buildStdioServer(app: App): McpServer {
  */
 export async function serveStdio(app: App): Promise<void> {
   const server = buildStdioServer(app);
-  const transport = new StdioServerTransport();
+  // A message over the limit is dropped and answered with an error (when its id can be
+  // read), instead of ending the session as the SDK's reader would.
+  const guard = new MessageSizeGuard(MAX_MESSAGE_BYTES, ({ bytes, id }) => {
+    app.logger.warn('dropped a message over the size limit', { bytes, limit: MAX_MESSAGE_BYTES, id });
+    if (id === null) return;
+    const message = `The message is ${bytes} bytes; longhaul reads at most ${MAX_MESSAGE_BYTES} bytes a message over stdio, so it was dropped. Send large data in parts.`;
+    transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } }).catch(() => undefined);
+  });
+  process.stdin.pipe(guard);
+  const transport = new StdioServerTransport(guard, process.stdout);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
