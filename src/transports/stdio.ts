@@ -31,7 +31,9 @@ export async function serveStdio(app: App): Promise<void> {
     transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } }).catch(() => undefined);
   });
   process.stdin.pipe(guard);
-  const transport = new StdioServerTransport(guard, process.stdout);
+  // The guard passes whole messages of at most MAX_MESSAGE_BYTES (plus the newline); the
+  // SDK's reader gets room above that, so its own limit (which ends the session) never trips.
+  const transport = new StdioServerTransport(guard, process.stdout, { maxBufferSize: 2 * (MAX_MESSAGE_BYTES + 1) });
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());

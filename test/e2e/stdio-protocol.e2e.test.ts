@@ -52,6 +52,19 @@ describe('longhaul serve over stdio: malformed and oversized input (raw protocol
     expect(stderr).toMatch(/"msg":"dropped a message over the size limit","bytes":\d+,"limit":10485760,"id":3/);
   });
 
+  it('serves a message of exactly 10 MiB and refuses one a byte longer', async () => {
+    const padded = (id: number, bytes: number) => {
+      const base = JSON.stringify({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad: '' } } });
+      return base.replace('"pad":""', `"pad":"${'p'.repeat(bytes - base.length)}"`);
+    };
+    send(padded(5, 10 * 1024 * 1024) + '\n');
+    expect((await response(5)).result).toEqual({});
+    send(padded(6, 10 * 1024 * 1024 + 1) + '\n');
+    expect((await response(6)).error.code).toBe(-32600);
+    send(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }) + '\n');
+    expect((await response(7)).result).toEqual({});
+  });
+
   it('wrote only JSON-RPC to stdout and is still running', () => {
     for (const l of lines()) expect(JSON.parse(l).jsonrpc).toBe('2.0');
     expect(exited).toBeUndefined();
