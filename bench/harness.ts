@@ -53,7 +53,7 @@ export async function referenceServer(mode: ReferenceMode) {
   const c = await connect(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), mode]);
   const call = (i: number) => c.call('ref', { text: `Finding ${i}: the filing was late.` });
   await time(WARMUP, call);
-  return { mode, call, close: () => c.close() };
+  return { call, close: () => c.close() };
 }
 export type Reference = Awaited<ReturnType<typeof referenceServer>>;
 
