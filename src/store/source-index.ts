@@ -28,8 +28,13 @@ export interface SourceFile {
 
 /** A passage of a file: lines `startLine`..`endLine` (1-based, inclusive) as text. */
 export interface SourceChunk {
+  /** 1-based line range: of the file, of the page (PDF), paragraphs (DOCX), rows of the sheet (XLSX). */
   startLine: number;
   endLine: number;
+  /** PDF: the page the passage is on (a chunk never spans pages). */
+  page?: number | null;
+  /** XLSX: the sheet the rows are on (a chunk never spans sheets). */
+  sheet?: string | null;
   /** The passage's lines joined by `\n`, already converted to text (HTML stripped, CSV rows labelled). */
   text: string;
 }
