@@ -24,6 +24,10 @@ export interface Config {
   extractionIntervalMs: number;
   eventRetentionMs: number;
   sources: string[];
+  /** LONGHAUL_SOURCES_FILE: folders and databases with allow-lists (parsed when the app is built). */
+  sourcesFile: string | null;
+  /** How often the served tenants' sources are re-indexed in the background. */
+  sourcesRefreshMs: number;
   model: { kind: 'none' } | { kind: 'sampling' } | { kind: 'openai'; baseUrl: string; modelName: string; apiKey: string | null };
   http: { host: string; port: number; tokensFile: string | null; allowedOrigins: string[] };
   logLevel: LogLevel;
@@ -46,6 +50,8 @@ export const SETTINGS = {
   'extraction-interval': { env: 'LONGHAUL_EXTRACTION_INTERVAL', default: '1m', doc: 'long-term memory extraction' },
   'event-retention': { env: 'LONGHAUL_EVENT_RETENTION', default: '90d', doc: 'short-term event expiry' },
   sources: { env: 'LONGHAUL_SOURCES', default: '', doc: 'document folders (`:`-separated) the retrieval worker searches' },
+  'sources-file': { env: 'LONGHAUL_SOURCES_FILE', default: '', doc: 'JSON file of folders and SQL databases (PostgreSQL, SQLite) to search, with allow-lists of tables (README "Sources")' },
+  'sources-refresh': { env: 'LONGHAUL_SOURCES_REFRESH', default: '5m', doc: 'how often the sources are re-indexed in the background (changed files and tables only)' },
   model: { env: 'LONGHAUL_MODEL', default: 'none', doc: '`none`, `sampling`, `openai:<base-url>`' },
   'model-name': { env: 'LONGHAUL_MODEL_NAME', default: 'gpt-4o-mini', doc: 'model name for `openai:`' },
   'openai-api-key': { env: 'OPENAI_API_KEY', default: '', doc: 'API key for `openai:` (optional for local servers)' },
@@ -96,6 +102,8 @@ const Schema = z.object({
   'extraction-interval': duration('extraction-interval').refine((ms) => ms >= 1000, 'must be at least 1s'),
   'event-retention': duration('event-retention'),
   sources: z.string(),
+  'sources-file': z.string(),
+  'sources-refresh': duration('sources-refresh').refine((ms) => ms >= 1000, 'must be at least 1s'),
   model: z.string().refine((v) => v === 'none' || v === 'sampling' || /^openai:https?:\/\/\S+$/.test(v), {
     message: 'must be `none`, `sampling` or `openai:<http(s) base url>`',
   }),
@@ -210,6 +218,8 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
     extractionIntervalMs: v['extraction-interval'],
     eventRetentionMs: v['event-retention'],
     sources: list(v.sources, ':').map((p) => resolve(p)),
+    sourcesFile: v['sources-file'] ? resolve(v['sources-file']) : null,
+    sourcesRefreshMs: v['sources-refresh'],
     model,
     http: { host: v['http-host'], port: v['http-port'], tokensFile: v['tokens-file'] || null, allowedOrigins: list(v['allowed-origins'], ',') },
     logLevel: v['log-level'],

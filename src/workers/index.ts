@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, type ComplianceRules } from './compliance-rules.js';
+import { DEFAULT_RULES, type ComplianceRules } from './compliance/rules.js';
 import { createComplianceRole } from './compliance.js';
 import { createRetrievalRole } from './retrieval.js';
 import { RoleRegistry, type Role } from './role.js';
@@ -7,8 +7,8 @@ import { RoleRegistry, type Role } from './role.js';
  * The registry with the built-in roles (`retrieval`, `compliance`) and any custom
  * roles, each behind the same Role interface.
  */
-export function createRoleRegistry(opts: { rules?: ComplianceRules; custom?: readonly Role[] } = {}): RoleRegistry {
-  return new RoleRegistry([createRetrievalRole(), createComplianceRole(opts.rules ?? DEFAULT_RULES), ...(opts.custom ?? [])]);
+export function createRoleRegistry(opts: { rulesFor?: (tenantId: string) => ComplianceRules; custom?: readonly Role[] } = {}): RoleRegistry {
+  return new RoleRegistry([createRetrievalRole(), createComplianceRole(opts.rulesFor ?? (() => DEFAULT_RULES)), ...(opts.custom ?? [])]);
 }
 
 export { RoleRegistry } from './role.js';

@@ -1,195 +1,213 @@
-import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
-import type { SourceFile, SourceHit, SourceIndex } from '../../store/source-index.js';
-import { chunkLines, SOURCE_EXTENSIONS, toLines } from './text.js';
+import type { SourceDatabase, SourceRow } from '../../store/source-database.js';
+import type { SourceDocument, SourceHit, SourceIndex, SourceStatus } from '../../store/source-index.js';
+import { cite, clipSnippet, type Citation } from './citation.js';
+import type { DbSourceSpec, SourceSpec } from './config.js';
+import { extractDocument, documentKind } from './extract/index.js';
+import type { ExtractedLine, ExtractedTable } from './extract/types.js';
+import { refreshDatabase, tableKey } from './index-database.js';
+import { refreshFolder } from './index-folder.js';
 
-/** A cited passage: what a finding or a compliance flag points at. */
-export interface Citation {
-  /** `techcorp/vendors.csv`: the folder's name and the path below it. */
-  file: string;
-  startLine: number;
-  endLine: number;
-  snippet: string;
-  score: number;
+export { citationRef, type Citation } from './citation.js';
+
+/** What one refresh did, per source. */
+export interface RefreshReport {
+  sources: SourceStatus[];
+  /** Files or tables (re)indexed in this refresh. */
+  indexed: number;
 }
 
-/** What roles see of the document sources. */
+/** A whole document or table read for a check (a watch list): its tables and lines, or its rows. */
+export type SourceContent =
+  | { kind: 'file'; document: SourceDocument; tables: ExtractedTable[]; lines: ExtractedLine[] }
+  | { kind: 'table'; source: string; table: string; keyColumn: string; rows: SourceRow[]; truncated: boolean };
+
+/** What roles see of a tenant's sources: its folders and database tables, through one index. */
 export interface Sources {
-  /** The configured folders (absolute). Empty when LONGHAUL_SOURCES is unset. */
-  readonly roots: readonly string[];
-  /** Brings the index up to date with the folders (changed files re-indexed, deleted ones dropped). */
-  refresh(): Promise<RefreshStats>;
-  /** Ranked passages for a query, each narrowed to the lines that match best. */
+  /** True when any source is configured for this tenant. */
+  readonly configured: boolean;
+  readonly specs: readonly SourceSpec[];
+  /** Brings the index up to date with the sources (changed files and tables re-read, removed ones dropped). */
+  refresh(opts?: { heartbeat?: () => Promise<void>; signal?: AbortSignal }): Promise<RefreshReport>;
+  /** Ranked hits (passages of files and rows of tables), raw, for callers that pick their own passage. */
+  hits(query: string, topK: number, opts?: { sources?: readonly string[] }): Promise<SourceHit[]>;
+  /** Ranked hits, each cited: a passage narrowed to its best line, or a row with its fields. */
   search(query: string, topK?: number): Promise<Citation[]>;
+  /** How many passages and rows match any of the words (each counted up to `cap`). */
+  countMatches(query: string, cap?: number): Promise<{ passages: number; rows: number }>;
   /**
-   * Every line of the best-matching passages (at most `topK` passages) for which
-   * `test` holds, each cited on its own: for checks that need a precise line (a
-   * counterparty named next to "watch list"), not just a relevant passage.
+   * Every line of the best-matching passages (at most `topK`) for which `test` holds,
+   * each cited on its own: for checks that need a precise line, not just a passage.
    */
   findLines(query: string, test: (line: string) => boolean, topK?: number): Promise<Citation[]>;
-  /** The files in the index: "sources consulted". */
-  files(): Promise<SourceFile[]>;
+  /** The last refresh of each source: what is indexed, what was skipped, what failed. */
+  status(): Promise<SourceStatus[]>;
+  /** Every document and table indexed ("sources consulted"), skipped files included with their reason. */
+  documents(): Promise<SourceDocument[]>;
+  /**
+   * A whole file of a folder source (by its display path, `lists/watch.csv`) or an
+   * allow-listed table (`erp:sanctions`), read fresh from the source, at most
+   * `maxRows` rows. Null when no configured source holds it.
+   */
+  read(ref: string, maxRows?: number): Promise<SourceContent | null>;
+  close(): Promise<void>;
 }
 
-export interface RefreshStats {
-  files: number;
-  indexed: number;
-  unchanged: number;
-  removed: number;
-  skipped: number;
+export interface LibraryDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Opens a database source (the composition root passes the adapters' factory). */
+  openDatabase?: (spec: DbSourceSpec) => SourceDatabase;
 }
-
-/** Bounds, so a mis-pointed folder (a home directory) cannot stall a worker. */
-export const MAX_SOURCE_FILES = 5_000;
-export const MAX_SOURCE_BYTES = 2_000_000;
-const SNIPPET_CHARS = 240;
 
 /**
- * The indexer and searcher over `LONGHAUL_SOURCES`. Refreshing stats every file and
- * re-reads only those whose mtime or size moved; a file whose bytes hash the same is
- * only touched. Concurrent refreshes share one pass. Symbolic links, dot-files and
- * `node_modules` are skipped (no loops, no surprises).
+ * One tenant's sources: indexes its folders and allow-listed tables into its own
+ * source index and searches them. Concurrent refreshes share one pass.
  */
 export class SourceLibrary implements Sources {
-  private inflight: Promise<RefreshStats> | null = null;
+  private inflight: Promise<RefreshReport> | null = null;
+  private readonly databases = new Map<string, SourceDatabase>();
+  /** Aborts a refresh in flight when the library closes (the process stops). */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly index: SourceIndex,
-    readonly roots: readonly string[],
-    private readonly d: { clock: Clock; logger: Logger },
+    readonly specs: readonly SourceSpec[],
+    private readonly d: LibraryDeps,
   ) {}
 
-  refresh(): Promise<RefreshStats> {
-    if (!this.inflight) this.inflight = this.refreshOnce().finally(() => (this.inflight = null));
+  get configured(): boolean {
+    return this.specs.length > 0;
+  }
+
+  refresh(opts: { heartbeat?: () => Promise<void>; signal?: AbortSignal } = {}): Promise<RefreshReport> {
+    if (!this.inflight) {
+      const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+      this.inflight = this.refreshOnce({ ...opts, signal }).finally(() => (this.inflight = null));
+    }
     return this.inflight;
   }
 
-  async files(): Promise<SourceFile[]> {
-    return this.index.listFiles();
+  async hits(query: string, topK: number, opts?: { sources?: readonly string[] }): Promise<SourceHit[]> {
+    if (!this.configured) return [];
+    return this.index.search(query, topK, opts);
   }
 
   async search(query: string, topK = 8): Promise<Citation[]> {
-    const hits = await this.index.search(query, topK);
-    return hits.map((h) => cite(h, query));
+    return (await this.hits(query, topK)).map((h) => cite(h, query));
+  }
+
+  async countMatches(query: string, cap = 1_000): Promise<{ passages: number; rows: number }> {
+    if (!this.configured) return { passages: 0, rows: 0 };
+    return this.index.countMatches(query, cap);
   }
 
   async findLines(query: string, test: (line: string) => boolean, topK = 10): Promise<Citation[]> {
     const out: Citation[] = [];
-    for (const h of await this.index.search(query, topK)) {
+    for (const h of await this.hits(query, topK)) {
+      if (h.row) {
+        const c = cite(h, query);
+        if (test(c.snippet)) out.push(c);
+        continue;
+      }
       h.text.split('\n').forEach((l, i) => {
-        if (test(l)) out.push({ file: h.display, startLine: h.startLine + i, endLine: h.startLine + i, snippet: clip(l.trim()), score: h.score });
+        if (!test(l)) return;
+        const line = h.startLine + i;
+        out.push({ source: h.source, file: h.display, startLine: line, endLine: line, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: clipSnippet(l.trim()), score: h.score });
       });
     }
     return out;
   }
 
-  private async refreshOnce(): Promise<RefreshStats> {
-    const stats: RefreshStats = { files: 0, indexed: 0, unchanged: 0, removed: 0, skipped: 0 };
-    const known = new Map((await this.index.listFiles()).map((f) => [f.path, f]));
-    const seen = new Set<string>();
-    for (const root of this.roots) {
-      for await (const path of walk(root, this.d.logger)) {
-        if (seen.size >= MAX_SOURCE_FILES) {
-          this.d.logger.warn('source folders hold too many files; the rest are not indexed', { limit: MAX_SOURCE_FILES });
-          break;
-        }
-        const kind = SOURCE_EXTENSIONS[extname(path).toLowerCase()];
-        if (!kind || seen.has(path)) continue;
-        seen.add(path);
-        stats.files++;
-        try {
-          const st = await stat(path);
-          if (st.size > MAX_SOURCE_BYTES) {
-            stats.skipped++;
-            continue;
-          }
-          const prev = known.get(path);
-          if (prev && prev.mtimeMs === st.mtimeMs && prev.size === st.size && prev.root === root) {
-            stats.unchanged++;
-            continue;
-          }
-          const raw = await readFile(path);
-          const hash = createHash('sha256').update(raw).digest('hex');
-          const sig = { path, root, display: displayName(root, path), mtimeMs: st.mtimeMs, size: st.size, hash, indexedAt: this.d.clock.now() };
-          if (prev && prev.hash === hash) {
-            await this.index.touchFile(sig);
-            stats.unchanged++;
-            continue;
-          }
-          await this.index.putFile(sig, chunkLines(toLines(kind, raw.toString('utf8'))));
-          stats.indexed++;
-        } catch (e) {
-          // A file deleted or unreadable mid-walk: skip it; it is dropped below if gone.
-          stats.skipped++;
-          seen.delete(path);
-          this.d.logger.debug('source file skipped', { path, error: (e as Error).message });
-        }
+  async status(): Promise<SourceStatus[]> {
+    if (!this.configured) return [];
+    const known = new Map((await this.index.listStatus()).map((s) => [s.name, s]));
+    return this.specs.map(
+      (s) =>
+        known.get(s.name) ?? {
+          name: s.name,
+          kind: s.kind,
+          location: s.kind === 'folder' ? s.folder : this.db(s).displayUrl,
+          refreshedAt: null,
+          documents: 0,
+          chunks: 0,
+          skipped: 0,
+          errors: [],
+          durationMs: null,
+        },
+    );
+  }
+
+  async documents(): Promise<SourceDocument[]> {
+    if (!this.configured) return [];
+    return this.index.listDocuments();
+  }
+
+  async read(ref: string, maxRows = 100_000): Promise<SourceContent | null> {
+    const table = /^([^:/]+):(.+)$/.exec(ref);
+    if (table) {
+      const spec = this.specs.find((s): s is DbSourceSpec => s.kind === 'database' && s.name === table[1] && s.tables.includes(table[2]!));
+      if (!spec) return null;
+      const db = this.db(spec);
+      const check = (await db.describe()).find((c) => c.table === table[2]);
+      if (!check) return null;
+      if (!check.ok) throw new Error(`${ref}: ${check.error}`);
+      const rows: SourceRow[] = [];
+      for await (const batch of db.scan(check.table, { batchSize: 5_000, maxRows })) rows.push(...batch);
+      return { kind: 'table', source: spec.name, table: check.table, keyColumn: check.description.keyColumn, rows, truncated: rows.length >= maxRows };
+    }
+    const document = (await this.documents()).find((x) => x.kind === 'file' && x.display === ref);
+    if (!document) return null;
+    const path = document.key.slice('file:'.length);
+    const kind = documentKind(path);
+    if (!kind) return null;
+    const raw = await readFile(path);
+    const ex = await extractDocument(kind, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+    if (!ex.ok) throw new Error(`${ref}: ${ex.reason}`);
+    return { kind: 'file', document, tables: ex.tables, lines: ex.lines };
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.inflight?.catch(() => undefined);
+    for (const db of this.databases.values()) await db.close().catch(() => undefined);
+    this.databases.clear();
+    await this.index.close();
+  }
+
+  private db(spec: DbSourceSpec): SourceDatabase {
+    let db = this.databases.get(spec.name);
+    if (!db) {
+      if (!this.d.openDatabase) throw new Error(`database sources are not available in this process (source "${spec.name}").`);
+      this.databases.set(spec.name, (db = this.d.openDatabase(spec)));
+    }
+    return db;
+  }
+
+  private async refreshOnce(opts: { heartbeat?: () => Promise<void>; signal?: AbortSignal }): Promise<RefreshReport> {
+    if (!this.configured) return { sources: [], indexed: 0 };
+    const sources: SourceStatus[] = [];
+    let indexed = 0;
+    const names = new Set(this.specs.map((s) => s.name));
+    for (const old of await this.index.listStatus()) if (!names.has(old.name)) await this.index.removeSource(old.name);
+    for (const spec of this.specs) {
+      if (opts.signal?.aborted) break;
+      const d = { clock: this.d.clock, logger: this.d.logger, signal: opts.signal, heartbeat: opts.heartbeat };
+      if (spec.kind === 'folder') {
+        const r = await refreshFolder(this.index, spec, d);
+        indexed += r.stats.indexed;
+        sources.push(r.status);
+      } else {
+        const r = await refreshDatabase(this.index, this.db(spec), spec, d);
+        indexed += r.stats.read;
+        sources.push(r.status);
       }
+      await opts.heartbeat?.();
     }
-    for (const path of known.keys()) {
-      if (!seen.has(path)) {
-        await this.index.removeFile(path);
-        stats.removed++;
-      }
-    }
-    if (stats.indexed || stats.removed) this.d.logger.info('sources indexed', { ...stats });
-    return stats;
+    return { sources, indexed };
   }
 }
 
-async function* walk(root: string, logger: Logger): AsyncGenerator<string> {
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      logger.warn('cannot read a source folder', { folder: dir, error: (e as Error).message });
-      continue;
-    }
-    entries.sort((a, b) => (a.name < b.name ? 1 : -1)); // popped in name order
-    for (const e of entries) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) yield p;
-    }
-  }
-}
-
-const displayName = (root: string, path: string) => [basename(root), ...relative(root, path).split(sep)].join('/');
-
-/**
- * Narrows a hit to its best line (the one holding the most query words) so a
- * citation points at a line, not a paragraph; the snippet is that line.
- */
-export function cite(h: SourceHit, query: string): Citation {
-  const words = [...new Set((query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1))];
-  const lines = h.text.split('\n');
-  let best = -1;
-  let bestScore = 0;
-  lines.forEach((l, i) => {
-    const low = l.toLowerCase();
-    const s = words.reduce((n, w) => n + (low.includes(w) ? 1 : 0), 0);
-    if (s > bestScore) {
-      best = i;
-      bestScore = s;
-    }
-  });
-  if (best < 0) {
-    const snippet = lines.find((l) => l.trim())?.trim() ?? '';
-    return { file: h.display, startLine: h.startLine, endLine: h.endLine, snippet: clip(snippet), score: h.score };
-  }
-  return { file: h.display, startLine: h.startLine + best, endLine: h.startLine + best, snippet: clip(lines[best]!.trim()), score: h.score };
-}
-
-const clip = (s: string) => (s.length > SNIPPET_CHARS ? s.slice(0, SNIPPET_CHARS - 1) + '…' : s);
-
-/** `techcorp/vendors.csv:7` or `…:7-9`. */
-export const citationRef = (c: Pick<Citation, 'file' | 'startLine' | 'endLine'>) =>
-  `${c.file}:${c.startLine}${c.endLine !== c.startLine ? `-${c.endLine}` : ''}`;
+export { tableKey };

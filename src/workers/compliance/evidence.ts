@@ -1,0 +1,111 @@
+import type { Signal, SignalAttachment } from '../../domain/task.js';
+import { mapRecords, parseEvidenceItem, tabularRecords, validateMapping } from '../evidence/index.js';
+import type { EvidenceItem, EvidenceMappingOverride, ParsedEvidence, Transaction } from '../evidence/types.js';
+import type { RoleContext } from '../role.js';
+
+/** Everything the evidence signals held, read. */
+export interface Evidence {
+  signals: Signal[];
+  /** One entry per payload and per attachment, in delivery order. */
+  items: Array<ParsedEvidence & { attachmentMeta: SignalAttachment | null }>;
+  transactions: Transaction[];
+  /** Documents listed by the evidence or attached to it; null when no signal listed or attached any. */
+  documents: string[] | null;
+  accounts: string[];
+}
+
+/** Share of rows a model's mapping must read before it is used. */
+const MODEL_MAPPING_MIN = 0.8;
+
+/**
+ * Reads every evidence signal: its JSON payload (when it holds anything) and each of
+ * its attachments, through the format parsers, with the rules' `evidenceMapping`
+ * over the inference. An item the inference cannot read, given a model, gets one
+ * chance: the model proposes a mapping from the fields and a few rows, and it is used
+ * only if it reads at least 80% of the rows — a model may add, never make things up.
+ */
+export async function readEvidence(ctx: Pick<RoleContext, 'readAttachment' | 'model' | 'logger' | 'abort'>, signals: readonly Signal[], mapping: EvidenceMappingOverride | null): Promise<Evidence> {
+  const ev: Evidence = { signals: [...signals], items: [], transactions: [], documents: null, accounts: [] };
+  for (const s of signals) {
+    const inputs: Array<{ item: EvidenceItem; meta: SignalAttachment | null }> = [];
+    if (s.payload !== null && s.payload !== undefined) inputs.push({ item: { signalId: s.id, kind: 'payload', name: null, mediaType: 'application/json', payload: s.payload }, meta: null });
+    for (const a of s.attachments ?? []) {
+      const content = await ctx.readAttachment(s.id, a.index);
+      if (!content) {
+        ev.items.push({ ...missingAttachment(s, a), attachmentMeta: a });
+        continue;
+      }
+      inputs.push({ item: { signalId: s.id, kind: 'attachment', name: a.name, mediaType: a.mediaType, content }, meta: a });
+    }
+    for (const { item, meta } of inputs) {
+      let parsed = await parseEvidenceItem(item, mapping ? { mapping } : undefined);
+      if (parsed.unreadable && ctx.model && !ctx.abort.aborted) parsed = (await withModelMapping(ctx, item, parsed)) ?? parsed;
+      ev.items.push({ ...parsed, attachmentMeta: meta });
+    }
+  }
+  for (const it of ev.items) {
+    ev.transactions.push(...it.transactions);
+    ev.accounts.push(...it.accounts.filter((a) => !ev.accounts.includes(a)));
+    if (it.documents.length || (it.format === 'json' && hasDocumentsList(it))) ev.documents = [...(ev.documents ?? []), ...it.documents];
+  }
+  return ev;
+}
+
+const hasDocumentsList = (it: ParsedEvidence) => it.notes.some((n) => /documents/.test(n));
+
+function missingAttachment(s: Signal, a: SignalAttachment): ParsedEvidence {
+  return {
+    signalId: s.id,
+    attachment: a.name,
+    format: 'unknown',
+    mapping: null,
+    transactions: [],
+    documents: [],
+    accounts: [],
+    unreadable: { reason: `attachment ${a.name} (${a.size} bytes) is missing from the store`, fieldsSeen: [] },
+    notes: [],
+  };
+}
+
+const MAPPING_FIELDS = ['transactions', 'date', 'amount', 'debit', 'credit', 'currency', 'direction', 'counterparty', 'counterpartyAccount', 'reference', 'description'] as const;
+
+async function withModelMapping(ctx: Pick<RoleContext, 'model' | 'logger' | 'abort'>, item: EvidenceItem, parsed: ParsedEvidence): Promise<ParsedEvidence | null> {
+  const table = await tabularRecords(item);
+  if (!table || !table.records.length) return null;
+  const sample = table.records.slice(0, 5).map((r) => r.fields);
+  let proposal: EvidenceMappingOverride;
+  try {
+    const answer = await ctx.model!.complete({
+      system:
+        'You map bank transaction data to fields. Answer with one JSON object only, no prose: keys among date, amount, debit, credit, currency, direction, counterparty, counterpartyAccount, reference, description; each value is one of the field names given. Leave out keys with no matching field.',
+      prompt: `Fields: ${table.fieldsSeen.join(', ')}\nRows:\n${sample.map((r) => JSON.stringify(r)).join('\n')}`,
+      maxTokens: 300,
+    });
+    const json = JSON.parse(answer.slice(answer.indexOf('{'), answer.lastIndexOf('}') + 1)) as Record<string, unknown>;
+    proposal = {};
+    for (const k of MAPPING_FIELDS) {
+      const v = json[k];
+      if (typeof v === 'string' && table.fieldsSeen.includes(v)) (proposal as Record<string, string>)[k] = v;
+    }
+  } catch (e) {
+    ctx.logger.warn('model could not propose an evidence mapping', { error: (e as Error).message });
+    return null;
+  }
+  const check = validateMapping(table.records, proposal);
+  if (!check.total || check.readable / check.total < MODEL_MAPPING_MIN) {
+    return { ...parsed, notes: [...parsed.notes, `a model proposed a mapping (${describe(proposal)}), but it read only ${check.readable} of ${check.total} rows; not used`] };
+  }
+  const transactions = mapRecords(table.records, proposal, { signalId: item.signalId, attachment: item.name });
+  return {
+    ...parsed,
+    unreadable: null,
+    transactions,
+    mapping: { ...Object.fromEntries(MAPPING_FIELDS.map((k) => [k, (proposal as Record<string, string | undefined>)[k] ?? null])), by: 'model' } as ParsedEvidence['mapping'],
+    notes: [...parsed.notes, `mapping proposed by a model and checked against the data: it read ${check.readable} of ${check.total} rows`],
+  };
+}
+
+const describe = (m: EvidenceMappingOverride) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ← ${v}`)
+    .join(', ');

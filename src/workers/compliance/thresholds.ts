@@ -1,0 +1,64 @@
+import { citationRef, type Citation } from '../sources/citation.js';
+import type { Sources } from '../sources/library.js';
+import { findPolicyThresholds } from './policy-thresholds.js';
+import type { ComplianceRules } from './rules.js';
+
+/** One amount a transaction must not exceed, and where that rule comes from. */
+export interface Threshold {
+  amount: number;
+  /** Null: any currency, compared as written (a rules file without a currency). */
+  currency: string | null;
+  /** `single`: one payment; `aggregate`: payments to one counterparty in a month, added together. */
+  kind: 'single' | 'aggregate';
+  /** `EUR 10,000` */
+  label: string;
+  /** `rules file: largeTransaction (EUR 10,000)` or the policy line `docs/policies/aml.md:17`. */
+  source: string;
+  /** The policy passage the flag cites. */
+  citation: Citation | null;
+}
+
+const label = (amount: number, currency: string | null) => `${currency ? currency + ' ' : ''}${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
+
+/** Policy passages read for thresholds, at most. */
+const POLICY_HITS = 20;
+
+/**
+ * The thresholds in force: the rules file's, citing the policy line that states it
+ * when the sources hold one; and, with `largeTransaction.fromPolicy`, every threshold
+ * the policy sources state in words ("any single payment above USD 100,000 requires
+ * dual approval"), each citing its own line. Duplicates (the policy restating the
+ * rules file's threshold) are kept once.
+ */
+export async function thresholdsInForce(rules: ComplianceRules, sources: Sources): Promise<Threshold[]> {
+  const lt = rules.largeTransaction;
+  const t = lt.threshold;
+  const variants = [String(t), t.toLocaleString('en-US'), t.toLocaleString('de-DE')];
+  const policy = await policyCitation(sources, `${lt.policyQuery} ${t}`, (l) => variants.some((v) => l.includes(v)));
+  const out: Threshold[] = [{ amount: t, currency: lt.currency, kind: 'single', label: label(t, lt.currency), source: `rules file: largeTransaction (${label(t, lt.currency)})`, citation: policy }];
+  if (!lt.fromPolicy || !sources.configured) return out;
+  const hits = await sources.hits(`${lt.policyQuery} payment transaction above over exceeding threshold approval`, POLICY_HITS);
+  const lines = hits
+    .filter((h) => !h.row)
+    .flatMap((h) =>
+      h.text.split('\n').map((text, i): { text: string; citation: Citation } => ({
+        text,
+        citation: { source: h.source, file: h.display, startLine: h.startLine + i, endLine: h.startLine + i, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: text.trim().slice(0, 240), score: h.score },
+      })),
+    );
+  for (const p of findPolicyThresholds(lines)) {
+    const c = p.citation as Citation;
+    if (out.some((o) => o.amount === p.amount && o.currency === p.currency && o.kind === p.kind)) continue;
+    out.push({ amount: p.amount, currency: p.currency, kind: p.kind, label: label(p.amount, p.currency), source: citationRef(c), citation: c });
+  }
+  return out;
+}
+
+/** The policy line a rule's flags cite: the best line of the best passage that holds `prefer`, else its best line. */
+export async function policyCitation(sources: Sources, query: string, prefer: (line: string) => boolean): Promise<Citation | null> {
+  if (!sources.configured) return null;
+  const preferred = await sources.findLines(query, prefer, 5);
+  if (preferred[0]) return preferred[0];
+  return (await sources.search(query, 1))[0] ?? null;
+}
+
