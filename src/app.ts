@@ -17,14 +17,17 @@ import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
 import { retentionJob } from './scheduler/retention-job.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { workerJob } from './scheduler/worker-job.js';
+import { openSourceDatabase } from './store/adapters/source-db.js';
 import { createSqliteSourceIndex } from './store/adapters/source-index-sqlite.js';
 import { openStore } from './store/open-store.js';
 import type { StorePort } from './store/port.js';
 import { lazySourceIndex, type SourceIndex } from './store/source-index.js';
-import { loadRules } from './workers/compliance-rules.js';
+import { DEFAULT_RULES, loadRules } from './workers/compliance/rules.js';
 import { createRoleRegistry } from './workers/index.js';
 import type { RoleRegistry } from './workers/role.js';
-import { SourceLibrary } from './workers/sources/library.js';
+import { sourceSpecs } from './workers/sources/config.js';
+import { sourceIndexFile, TenantSources } from './workers/sources/registry.js';
+import { sourcesJob } from './scheduler/sources-job.js';
 
 export interface App {
   readonly config: Readonly<Config>;
@@ -38,6 +41,8 @@ export interface App {
   readonly workers: WorkerRuntime;
   /** Filed reports and the inbox (the report and inbox resources). */
   readonly reports: Reports;
+  /** Each tenant's sources (folders and database tables) and their index. */
+  readonly sources: TenantSources;
   readonly deps: RuntimeDeps;
   /** The stdio identity from config (HTTP callers come from credentials). */
   readonly localCaller: Caller;
@@ -66,8 +71,8 @@ export interface AppOverrides {
   models?: ModelRegistry;
   /** Worker roles; default the built-ins with the rules from config.rulesFile. */
   roles?: RoleRegistry;
-  /** The document-source index; default SQLite beside the store (`sources.db`), in memory for the memory store. */
-  sourceIndex?: SourceIndex;
+  /** A tenant's source index; default one SQLite file per tenant beside the store (`sources/`), in memory for the memory store. */
+  sourceIndex?: (tenantId: string) => SourceIndex;
   /** Worker tuning beyond config (backoff, heartbeat), for tests and the demo. */
   workerSettings?: Partial<WorkerSettings>;
   /** The tenants whose background work this process runs (see App.servedTenants); default `[config.tenant]`. */
@@ -105,14 +110,28 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const runtime = new Runtime(deps);
   const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
   // Workers: a bad rules file stops start-up here, with an error naming the file and field.
-  const roles = o.roles ?? createRoleRegistry({ rules: loadRules(config.rulesFile) });
+  // stdio serves one tenant: the rules file is its; any other tenant gets the defaults.
+  const rules = loadRules(config.rulesFile);
+  const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => (tenantId === config.tenant ? rules : DEFAULT_RULES) });
   // Delegation refuses a role no worker here runs (it would sit pending for ever).
   deps.knownRoles = () => roles.names();
-  const sourceIndexPath = config.store.kind === 'memory' ? ':memory:' : join(config.store.kind === 'sqlite' ? dirname(config.store.path) : config.dataDir, 'sources.db');
-  const sourceIndex = o.sourceIndex ?? lazySourceIndex(sourceIndexPath, () => createSqliteSourceIndex(sourceIndexPath));
-  const sources = new SourceLibrary(sourceIndex, config.sources, { clock, logger: logger.child({ component: 'sources' }) });
+  // Sources: a bad sources file stops start-up here, with an error naming the file and entry.
+  // stdio serves one tenant: its folders and sources file; any other tenant has none.
+  const specs = sourceSpecs(config.sources, config.sourcesFile);
+  const indexDir = config.store.kind === 'sqlite' ? dirname(config.store.path) : config.dataDir;
+  const openIndex =
+    o.sourceIndex ??
+    ((tenantId: string) => {
+      const file = config.store.kind === 'memory' ? ':memory:' : sourceIndexFile(indexDir, tenantId);
+      return lazySourceIndex(file, () => createSqliteSourceIndex(file));
+    });
+  const sources = new TenantSources((tenantId) => (tenantId === config.tenant ? specs : []), openIndex, {
+    clock,
+    logger: logger.child({ component: 'sources' }),
+    openDatabase: (spec) => openSourceDatabase(spec, { logger: logger.child({ component: 'sources', source: spec.name }) }),
+  });
   const reports = new Reports(deps, runtime.investigations);
-  const workers = new WorkerRuntime(deps, runtime.sessions, roles, sources, { ...config.workers, ...o.workerSettings }, owner, servedTenants);
+  const workers = new WorkerRuntime(deps, runtime.sessions, roles, (tenantId) => sources.for(tenantId), { ...config.workers, ...o.workerSettings }, owner, servedTenants);
   const jobs: Job[] = [
     lifecycleSweep(deps, config.sweepIntervalMs),
     // Roles that escalate (compliance) are woken at their deadline instead of timed out.
@@ -121,6 +140,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     // Memory: extract, then expire (retention only deletes events extraction has passed).
     extractionJob(deps, runtime.memory, config.extractionIntervalMs, { tenants: servedTenants }),
     retentionJob(deps, config.extractionIntervalMs),
+    sourcesJob(sources, servedTenants ?? [config.tenant], config.sourcesRefreshMs),
     ...(o.jobs?.(deps) ?? []),
   ];
   const scheduler = new Scheduler(jobs, { store, clock, logger: logger.child({ component: 'scheduler' }), owner });
@@ -135,6 +155,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     scheduler,
     workers,
     reports,
+    sources,
     deps,
     localCaller: { tenantId: config.tenant, actorId: config.actor },
     servedTenants,
@@ -147,7 +168,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       closed = true;
       await workers.stop();
       await scheduler.stop();
-      await sourceIndex.close();
+      await sources.close();
       await store.close();
     },
   };

@@ -11,7 +11,7 @@ export interface IntakeDeps {
   d: RuntimeDeps;
   sessions: Sessions;
   registry: RoleRegistry;
-  sources: Sources;
+  sources: (tenantId: string) => Sources;
   /** Task ids this process already looked at (an intake runs once per task). */
   seen: Set<string>;
 }
@@ -60,7 +60,8 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
       waits: r.taskWaits,
       signals: r.signals,
       memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
-      sources: x.sources,
+      sources: x.sources(task.tenantId),
+      readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
       model: d.models?.current(task.tenantId) ?? null,
       clock: d.clock,
       logger: d.logger.child({ tenantId: task.tenantId, investigationId: inv.id, taskId: task.id, role: task.role, sessionId: session.id, intake: true }),

@@ -64,7 +64,8 @@ export class WorkerRuntime {
     private readonly d: RuntimeDeps,
     private readonly sessions: Sessions,
     readonly registry: RoleRegistry,
-    readonly sources: Sources,
+    /** Each tenant's sources (its folders and tables, its own index). */
+    readonly sources: (tenantId: string) => Sources,
     private readonly settings: WorkerSettings,
     private readonly owner: string,
     /** The tenants whose tasks this process runs (its sources, rules and model are theirs); null: every tenant. */
@@ -252,7 +253,8 @@ export class WorkerRuntime {
         waits: r.taskWaits,
         signals: r.signals,
         memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
-        sources: this.sources,
+        sources: this.sources(task.tenantId),
+        readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
         model: d.models?.current(task.tenantId) ?? null,
         clock: d.clock,
         logger: log,

@@ -53,7 +53,10 @@ export interface RoleContext {
   /** Signals delivered to the investigation under the names this task waits or waited for, oldest first. */
   readonly signals: readonly Signal[];
   readonly memory: RoleMemory;
+  /** This tenant's sources (folders and database tables); none configured → `configured` is false. */
   readonly sources: Sources;
+  /** The bytes of one of a signal's attachments (`signals[i].attachments[j].index`), or null when absent. */
+  readAttachment(signalId: string, index: number): Promise<Uint8Array | null>;
   /** Null: take the deterministic path. A ModelError from it must never fail the task. */
   readonly model: Model | null;
   readonly clock: Clock;

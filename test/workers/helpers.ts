@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FakeClock } from '../../src/domain/clock.js';
 import type { NewEvent } from '../../src/domain/event.js';
 import type { Investigation } from '../../src/domain/investigation.js';
@@ -6,9 +7,12 @@ import type { Session } from '../../src/domain/session.js';
 import type { Signal, Task, Wait } from '../../src/domain/task.js';
 import { nullLogger } from '../../src/logger.js';
 import type { Model } from '../../src/runtime/model.js';
-import { createMemorySourceIndex } from '../../src/store/adapters/source-index-memory.js';
+import { createSqliteSourceIndex } from '../../src/store/adapters/source-index-sqlite.js';
+import { basename } from 'node:path';
 import type { RoleContext } from '../../src/workers/role.js';
-import { SourceLibrary } from '../../src/workers/sources/library.js';
+import { SourceLibrary, type LibraryDeps } from '../../src/workers/sources/library.js';
+import type { SourceSpec } from '../../src/workers/sources/config.js';
+import { openSourceDatabase } from '../../src/store/adapters/source-db.js';
 
 export const FIXTURES = new URL('../../fixtures/techcorp', import.meta.url).pathname;
 export const T0 = Date.UTC(2026, 10, 3, 9);
@@ -42,7 +46,7 @@ export function task(inv: Investigation, over: Partial<Task> = {}): Task {
 }
 
 export function signal(inv: Investigation, payload: unknown, at = T0 + 72 * HOUR - HOUR): Signal {
-  return { id: id('sig'), tenantId: 'acme', investigationId: inv.id, name: 'bank_data', payload, idempotencyKey: null, receivedAt: at, actorId: 'bank' };
+  return { id: id('sig'), tenantId: 'acme', investigationId: inv.id, name: 'bank_data', payload, attachments: [], idempotencyKey: null, receivedAt: at, actorId: 'bank' };
 }
 
 export function waitOf(t: Task, over: Partial<Wait> = {}): Wait {
@@ -53,9 +57,10 @@ export function fact(inv: Investigation, text: string): MemoryRecord {
   return { id: id('rec'), tenantId: 'acme', namespace: `investigations/${inv.id}/facts`, strategy: 'facts', text, textKey: text.toLowerCase(), topicKey: null, status: 'active', supersededBy: null, sourceEventIds: [], sessionId: null, investigationId: inv.id, actorId: 'alice', createdAt: T0, updatedAt: T0 };
 }
 
-/** A source library over the bundled TechCorp documents, indexed in memory. */
-export async function techcorpSources(roots = [FIXTURES]): Promise<SourceLibrary> {
-  const lib = new SourceLibrary(createMemorySourceIndex(), roots, { clock: new FakeClock(T0), logger: nullLogger });
+/** A source library over folders (default: the bundled TechCorp documents), each named after its base name, indexed in an in-memory SQLite index. */
+export async function techcorpSources(roots = [FIXTURES], extra: SourceSpec[] = [], deps: Partial<LibraryDeps> = {}): Promise<SourceLibrary> {
+  const specs: SourceSpec[] = [...roots.map((folder): SourceSpec => ({ kind: 'folder', name: basename(folder), folder })), ...extra];
+  const lib = new SourceLibrary(createSqliteSourceIndex(':memory:'), specs, { clock: new FakeClock(T0), logger: nullLogger, openDatabase: (s) => openSourceDatabase(s), ...deps });
   await lib.refresh();
   return lib;
 }
@@ -88,6 +93,7 @@ export async function roleContext(over: Partial<RoleContext> & { inv?: Investiga
       record: (e) => void recorded.push({ kind: e.kind, text: e.text, data: e.data ?? null }),
     },
     sources: over.sources ?? (await techcorpSources()),
+    readAttachment: over.readAttachment ?? (async () => null),
     model: over.model ?? null,
     clock,
     logger: nullLogger,
@@ -109,4 +115,13 @@ export function fakeModel(answer: string | Error): Model & { prompts: string[] }
       return answer;
     },
   };
+}
+
+/** A bank_data signal carrying files, and the attachment reader a role context needs for it. */
+export function signalWithFiles(inv: Investigation, payload: unknown, files: Array<{ name: string; mediaType: string; content: string | Uint8Array }>, at?: number) {
+  const s = signal(inv, payload, at);
+  const bytes = files.map((f) => (typeof f.content === 'string' ? new TextEncoder().encode(f.content) : f.content));
+  s.attachments = files.map((f, i) => ({ index: i, name: f.name, mediaType: f.mediaType, size: bytes[i]!.length, sha256: createHash('sha256').update(bytes[i]!).digest('hex') }));
+  const readAttachment = async (signalId: string, index: number) => (signalId === s.id ? (bytes[index] ?? null) : null);
+  return { signal: s, readAttachment };
 }

@@ -20,6 +20,10 @@ export interface Passage {
 
 /** Longest passage kept: one to three sentences. */
 const PASSAGE_CHARS = 420;
+/** Units one hit may contribute (a passage holds several relevant sentences). */
+const PER_HIT = 3;
+/** Passages of one document before the others get their turn. */
+const PER_DOCUMENT = 3;
 /** Passages whose word sets are at least this alike are the same finding (the first, best one is kept). */
 const DUPLICATE = 0.7;
 
@@ -30,7 +34,9 @@ interface Unit {
   kind: 'sentence' | 'item';
 }
 
-const STOP = new Set('a an and any are as at be by for from has have in into is it its of on or our that the their this to was were with'.split(' '));
+const STOP = new Set(
+  'a an and any are as at be by for from has have in into is it its of on or our that the their this to was were with before after during about against whether each every all other others'.split(' '),
+);
 const stem = (w: string) => (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
 const contentWords = (text: string) => new Set(words(text).filter((w) => !STOP.has(w)).map(stem));
 
@@ -57,12 +63,38 @@ export function isHeading(line: string, firstOfDocument = false): boolean {
 const isItem = (line: string) => /^\s*([-*•+]|\d+[.)])\s+\S/.test(line) || /^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: .*)+$/.test(line.trim());
 
 /**
+ * JSON documents: each innermost object (no object nested in it) is one unit, written
+ * `key: value; key: value` — a contract or a record, not a line of punctuation.
+ */
+function jsonUnits(lines: string[]): Unit[] {
+  const out: Unit[] = [];
+  const open: number[] = [];
+  const nested = new Set<number>();
+  lines.forEach((l, i) => {
+    for (const ch of l.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
+      if (ch === '{') {
+        if (open.length) nested.add(open.at(-1)!);
+        open.push(i);
+      } else if (ch === '}' && open.length) {
+        const start = open.pop()!;
+        if (nested.has(start)) continue;
+        const body = lines.slice(start, i + 1).join(' ');
+        const pairs = [...body.matchAll(/"([^"]{1,60})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/g)].map((m) => `${m[1]}: ${m[2]!.replace(/^"|"$/g, '')}`);
+        if (pairs.length) out.push({ text: pairs.join('; '), start, end: i, kind: 'item' });
+      }
+    }
+  });
+  return out;
+}
+
+/**
  * The units a passage is made of: sentences of prose paragraphs (with the lines they
  * span), and list items or table rows as they are. Headings split paragraphs and are
  * never units.
  */
-export function units(text: string, startsDocument = false): Unit[] {
+export function units(text: string, startsDocument = false, json = false): Unit[] {
   const lines = text.split('\n');
+  if (json) return jsonUnits(lines);
   const out: Unit[] = [];
   let para: Array<{ text: string; line: number }> = [];
   const flush = () => {
@@ -92,6 +124,13 @@ export function units(text: string, startsDocument = false): Unit[] {
   };
   lines.forEach((l, i) => {
     if (!l.trim() || isHeading(l, startsDocument && i === 0)) return flush();
+    // An indented line right after a list item continues it (a wrapped bullet).
+    const prev = out.at(-1);
+    if (!para.length && prev?.kind === 'item' && prev.end === i - 1 && /^\s{2,}\S/.test(l) && !isItem(l)) {
+      prev.text += ' ' + l.trim();
+      prev.end = i;
+      return;
+    }
     if (isItem(l)) {
       flush();
       out.push({ text: l.trim().replace(/^([-*•+]|\d+[.)])\s+/, ''), start: i, end: i, kind: 'item' });
@@ -124,7 +163,9 @@ export function selectPassages(hits: readonly SourceHit[], q: PassageQuery, max:
     const tsk = task.size ? Math.min(1, t / Math.min(task.size, 4)) : 0;
     // Short fragments say little even when they hold the words.
     const brevity = ws.size < 5 ? 0.6 : 1;
-    return { value: (2 * subj + 1.5 * tsk + 0.5 * (rank / top)) * brevity, s, t };
+    // A passage that names the subject *and* bears on the task answers it; either alone, less so.
+    const both = s > 0 && t > 0 ? 1.3 : 1;
+    return { value: (1.5 * subj + 2 * tsk + 0.5 * (rank / top)) * brevity * both, s, t };
   };
   const candidates: Passage[] = [];
   for (const h of hits) {
@@ -135,42 +176,57 @@ export function selectPassages(hits: readonly SourceHit[], q: PassageQuery, max:
       candidates.push({ citation: c, score: sc.value, matched: { subject: sc.s, task: sc.t } });
       continue;
     }
-    const us = units(h.text, h.startLine === 1 && (h.page ?? 1) === 1);
+    const us = units(h.text, h.startLine === 1 && (h.page ?? 1) === 1, h.display.toLowerCase().endsWith('.json'));
     const scored = us.map((u) => ({ u, sc: score(contentWords(u.text), h.score) }));
-    let best = -1;
-    scored.forEach((x, i) => {
-      if (x.sc.s + x.sc.t > 0 && (best < 0 || x.sc.value > scored[best]!.sc.value)) best = i;
-    });
-    if (best < 0) continue;
-    // Grow with the following sentences of the same paragraph while they bear on the task.
-    let last = best;
-    let text = scored[best]!.u.text;
-    while (last + 1 < scored.length) {
-      const next = scored[last + 1]!;
-      if (next.u.kind !== 'sentence' || scored[best]!.u.kind !== 'sentence' || next.sc.s + next.sc.t === 0) break;
-      if (text.length + 1 + next.u.text.length > PASSAGE_CHARS) break;
-      text += ' ' + next.u.text;
-      last++;
+    const picks = scored
+      .map((x, i) => ({ x, i }))
+      .filter(({ x }) => x.sc.s + x.sc.t > 0)
+      .sort((a, b) => b.x.sc.value - a.x.sc.value)
+      .slice(0, PER_HIT);
+    for (const { i: best } of picks) {
+      // Grow with the following sentences of the same paragraph while they bear on the task.
+      let last = best;
+      let text = scored[best]!.u.text;
+      while (last + 1 < scored.length) {
+        const next = scored[last + 1]!;
+        if (next.u.kind !== 'sentence' || scored[best]!.u.kind !== 'sentence' || next.sc.s + next.sc.t === 0) break;
+        if (text.length + 1 + next.u.text.length > PASSAGE_CHARS) break;
+        text += ' ' + next.u.text;
+        last++;
+      }
+      const sc = score(contentWords(text), h.score);
+      const startLine = h.startLine + scored[best]!.u.start;
+      const endLine = h.startLine + scored[last]!.u.end;
+      candidates.push({
+        citation: { source: h.source, file: h.display, startLine, endLine, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: clipSnippet(text, PASSAGE_CHARS), score: h.score },
+        score: sc.value,
+        matched: { subject: sc.s, task: sc.t },
+      });
     }
-    const all = contentWords(text);
-    const sc = score(all, h.score);
-    const startLine = h.startLine + scored[best]!.u.start;
-    const endLine = h.startLine + scored[last]!.u.end;
-    candidates.push({
-      citation: { source: h.source, file: h.display, startLine, endLine, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: clipSnippet(text, PASSAGE_CHARS), score: h.score },
-      score: sc.value,
-      matched: { subject: sc.s, task: sc.t },
-    });
   }
   candidates.sort((a, b) => b.score - a.score || b.citation.score - a.citation.score || (a.citation.file < b.citation.file ? -1 : a.citation.file > b.citation.file ? 1 : a.citation.startLine - b.citation.startLine));
   const kept: Array<{ p: Passage; ws: Set<string> }> = [];
+  const perDoc = new Map<string, number>();
+  const deferred: Passage[] = [];
   for (const p of candidates) {
     if (kept.length >= max) break;
     const ws = contentWords(p.citation.snippet);
     if (kept.some((k) => jaccard(k.ws, ws) >= DUPLICATE || sameLines(k.p.citation, p.citation))) continue;
+    // Variety first: a document's passages beyond PER_DOCUMENT wait until the others are in.
+    const n = perDoc.get(p.citation.file) ?? 0;
+    if (n >= PER_DOCUMENT) {
+      deferred.push(p);
+      continue;
+    }
+    perDoc.set(p.citation.file, n + 1);
     kept.push({ p, ws });
   }
-  return kept.map((k) => k.p);
+  for (const p of deferred) {
+    if (kept.length >= max) break;
+    const ws = contentWords(p.citation.snippet);
+    if (!kept.some((k) => jaccard(k.ws, ws) >= DUPLICATE || sameLines(k.p.citation, p.citation))) kept.push({ p, ws });
+  }
+  return kept.map((k) => k.p).sort((a, b) => b.score - a.score);
 }
 
 const sameLines = (a: Citation, b: Citation) =>
