@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApp, type App } from './app.js';
@@ -7,6 +8,8 @@ import { ConfigError, loadConfig, SETTINGS, type RawSettings, type SettingName }
 import { iso } from './domain/clock.js';
 import { isLonghaulError } from './domain/errors.js';
 import { createLogger } from './logger.js';
+import { attachmentTooLargeError, formatBytes, type AttachmentInput } from './runtime/attachments.js';
+import { LIMITS } from './runtime/limits.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -15,8 +18,9 @@ const USAGE = `longhaul ${VERSION} — long-running investigations, runtime sess
 Usage:
   longhaul serve [--stdio | --http] [settings]   serve MCP (stdio by default: what Claude Desktop runs)
   longhaul status [settings]                     sessions, open investigations, waits, extraction backlog
-  longhaul signal <investigationId> <signal> [--data file.json | --data -] [--key idempotency-key]
-                                                 deliver a signal from a shell, a cron job or a mail hook
+  longhaul signal <investigationId> <signal> [--data file.json | --data -] [--file path]… [--key idempotency-key]
+                                                 deliver a signal from a shell, a cron job or a mail hook;
+                                                 --file attaches a document (CSV, camt.053 XML, MT940, PDF…), repeatable
   longhaul demo [--keep]                         the TechCorp story end to end on a temporary store (about 10 s)
   longhaul help | --help                         this text
   longhaul --version
@@ -108,8 +112,30 @@ async function status(argv: string[]): Promise<void> {
   });
 }
 
+/**
+ * `--file` paths as attachments: name = the file's base name, media type from its
+ * extension (the runtime infers it), bytes as base64. A file over the per-file limit
+ * is refused from its size, before it is read.
+ */
+function readAttachments(paths: readonly string[]): AttachmentInput[] {
+  return paths.map((p) => {
+    if (p === '-') throw new UsageError('--file -: standard input can carry only --data; give --file a path.');
+    let bytes: Buffer;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) throw new UsageError(`--file ${p}: not a regular file; give the path of a document to attach.`);
+      if (st.size > LIMITS.attachmentBytes) throw attachmentTooLargeError(basename(p), st.size);
+      bytes = readFileSync(p);
+    } catch (e) {
+      if (e instanceof UsageError || isLonghaulError(e)) throw e;
+      throw new UsageError(`--file ${p}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give the path of a readable file.`);
+    }
+    return { name: basename(p), base64: bytes.toString('base64') };
+  });
+}
+
 async function signal(argv: string[]): Promise<void> {
-  const { positionals, values, flags } = parse(argv, { data: { type: 'string' }, key: { type: 'string' } });
+  const { positionals, values, flags } = parse(argv, { data: { type: 'string' }, file: { type: 'string', multiple: true }, key: { type: 'string' } });
   if (positionals.length !== 2) throw new UsageError('signal needs <investigationId> <signal>.');
   const [investigationId, name] = positionals as [string, string];
   let payload: unknown = null;
@@ -126,17 +152,23 @@ async function signal(argv: string[]): Promise<void> {
       throw new UsageError(`--data ${values.data}: not valid JSON (${(e as Error).message}).`);
     }
   }
+  const attachments = readAttachments(Array.isArray(values.file) ? values.file.filter((f): f is string => typeof f === 'string') : []);
   await withApp(flags, async (app) => {
     const r = await app.runtime.signals.submit(app.localCaller, {
       investigationId,
       signal: name,
       payload,
+      attachments,
       idempotencyKey: typeof values.key === 'string' ? values.key : null,
     });
+    const files = r.signal.attachments.map((a) => `  ${a.name} (${a.mediaType}) ${formatBytes(a.size)}, sha256 ${a.sha256.slice(0, 12)}…`);
     out(
-      r.duplicate
-        ? `Signal "${name}" was already delivered with this key (${r.signal.signalId}); nothing changed.`
-        : `Delivered "${name}" to ${investigationId} (${r.signal.signalId}); resolved ${r.resolvedWaits.length} wait(s), woke ${r.wokenTasks.length} task(s).`,
+      [
+        r.duplicate
+          ? `Signal "${name}" was already delivered with this key (${r.signal.signalId}); nothing changed.`
+          : `Delivered "${name}" to ${investigationId} (${r.signal.signalId}); resolved ${r.resolvedWaits.length} wait(s), woke ${r.wokenTasks.length} task(s).`,
+        ...(files.length ? [`${r.duplicate ? 'Files of the earlier delivery' : 'Files'}:`, ...files] : []),
+      ].join('\n'),
     );
   });
 }

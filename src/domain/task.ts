@@ -141,6 +141,25 @@ export interface Wait {
   signalId: string | null;
 }
 
+/**
+ * A file delivered with a signal (a bank statement as CSV, camt.053 XML, MT940, PDF…):
+ * its metadata only. The bytes are stored with the signal, in the same atomic step,
+ * and read on demand (TenantStore.readSignalAttachment): signals are listed often,
+ * their files rarely.
+ */
+export interface SignalAttachment {
+  /** 0-based position, in the order the files were given. */
+  index: number;
+  /** A plain file name (no path), e.g. `statement.xml`. */
+  name: string;
+  /** `type/subtype`, lower-case, e.g. `application/xml`. */
+  mediaType: string;
+  /** Bytes, decoded. */
+  size: number;
+  /** SHA-256 of the bytes, lower-case hex. */
+  sha256: string;
+}
+
 /** External data delivered to an investigation by name. */
 export interface Signal {
   id: string;
@@ -148,6 +167,8 @@ export interface Signal {
   investigationId: string;
   name: string;
   payload: unknown;
+  /** The files delivered with it, in order (metadata only); `[]` when none. */
+  attachments: SignalAttachment[];
   idempotencyKey: string | null;
   receivedAt: number;
   actorId: string;

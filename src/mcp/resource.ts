@@ -9,8 +9,11 @@ import { QueryTolerantUriTemplate } from './uri-template.js';
 /** A resource the list callback offers (the template's metadata fills in the rest). */
 export type ListedResource = Pick<Resource, 'uri' | 'name'> & Partial<Pick<Resource, 'title' | 'description' | 'mimeType'>>;
 
-/** What a resource read returns: a JSON value (served as application/json) or text in the template's MIME type. */
-export type ResourceBody = { json: unknown } | { text: string };
+/**
+ * What a resource read returns: a JSON value (served as application/json), text in the
+ * template's MIME type (or its own `mimeType`), or binary content as a base64 `blob`.
+ */
+export type ResourceBody = { json: unknown } | { text: string; mimeType?: string } | { blob: string; mimeType: string };
 
 /**
  * One resource template of DESIGN's `longhaul://` list: how to list the caller's
@@ -76,8 +79,9 @@ export function registerResources(server: McpServer, defs: readonly ResourceDefi
           vars[k] = v; // ids are never percent-encoded; the id check rejects anything else
         }
         const body = await def.read(caller, vars, uri, app);
-        const text = 'json' in body ? JSON.stringify(body.json, null, 2) : body.text;
-        return { contents: [{ uri: uri.href, mimeType: 'json' in body ? 'application/json' : def.mimeType, text }] };
+        if ('blob' in body) return { contents: [{ uri: uri.href, mimeType: body.mimeType, blob: body.blob }] };
+        if ('json' in body) return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body.json, null, 2) }] };
+        return { contents: [{ uri: uri.href, mimeType: body.mimeType ?? def.mimeType, text: body.text }] };
       } catch (e) {
         throw toMcpError(e, app.logger, `reading ${uri.href}`, fields);
       }

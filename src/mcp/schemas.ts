@@ -81,6 +81,19 @@ export const signalSchema = z
     idempotencyKey: z.string().nullable().describe('Key it was delivered with, or null'),
     payloadBytes: z.number().int().describe('Size of the JSON payload'),
     payloadPreview: z.string().describe('The payload as JSON, cut at 500 characters'),
+    attachments: z
+      .array(
+        z
+          .object({
+            name: z.string().describe('File name, e.g. statement.xml'),
+            mediaType: z.string().describe('Media type, e.g. application/xml'),
+            size: z.number().int().describe('Size in bytes'),
+            sha256: z.string().describe('SHA-256 of the bytes (hex)'),
+            uri: z.string().describe('The file itself: longhaul://investigations/{id}/signals/{signalId}/attachments/{index} (text, or a base64 blob for binary files)'),
+          })
+          .describe('A file delivered with the signal'),
+      )
+      .describe('Files delivered with the signal, in the order given (empty when none)'),
   })
   .describe('A signal delivered to an investigation');
 

@@ -75,6 +75,7 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
     const target = parseLonghaulUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `"${uri.slice(0, 200)}" is not a longhaul:// resource URI (see resources/templates/list).`);
     if (target.kind === 'task') await app.runtime.investigations.task(caller, target.investigationId, target.taskId);
+    else if (target.kind === 'signal_attachment') await app.runtime.signals.attachmentMeta(caller, target.investigationId, target.signalId, target.index);
     else if ('investigationId' in target) await app.runtime.investigations.load(caller, target.investigationId);
     if ('sessionId' in target) await app.runtime.sessions.get(caller, assertId(target.sessionId, 'ses', 'sessionId'));
     return target;

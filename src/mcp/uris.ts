@@ -1,5 +1,5 @@
 import { parseNamespace } from '../domain/namespace.js';
-import { taskUri } from '../runtime/views.js';
+import { signalAttachmentUri, taskUri } from '../runtime/views.js';
 
 /** Builders for the `longhaul://` URIs of DESIGN's resource list. */
 export const uris = {
@@ -7,6 +7,7 @@ export const uris = {
   timeline: (id: string) => `longhaul://investigations/${id}/timeline`,
   report: (id: string) => `longhaul://investigations/${id}/report`,
   task: taskUri,
+  signalAttachment: signalAttachmentUri,
   session: (id: string) => `longhaul://sessions/${id}`,
   sessionEvents: (id: string) => `longhaul://sessions/${id}/events`,
   memory: (namespace: string) => `longhaul://memory/${namespace}`,
@@ -19,6 +20,8 @@ export type UriTarget =
   /** One filing: it never changes once filed, so a subscription is accepted and never notified. */
   | { kind: 'report_filing'; investigationId: string; reportId: string }
   | { kind: 'task'; investigationId: string; taskId: string }
+  /** A delivered file never changes, so a subscription is accepted and never notified. */
+  | { kind: 'signal_attachment'; investigationId: string; signalId: string; index: string }
   | { kind: 'session' | 'session_events'; sessionId: string }
   | { kind: 'inbox' }
   /** `prefix` is '' for the whole tenant's memory. */
@@ -27,6 +30,7 @@ export type UriTarget =
 const INVESTIGATION = /^longhaul:\/\/investigations\/([^/?#]+)(?:\/(timeline|report))?\/?$/;
 const REPORT_FILING = /^longhaul:\/\/investigations\/([^/?#]+)\/reports\/([^/?#]+)\/?$/;
 const TASK = /^longhaul:\/\/investigations\/([^/?#]+)\/tasks\/([^/?#]+)\/?$/;
+const SIGNAL_ATTACHMENT = /^longhaul:\/\/investigations\/([^/?#]+)\/signals\/([^/?#]+)\/attachments\/([^/?#]+)\/?$/;
 const SESSION = /^longhaul:\/\/sessions\/([^/?#]+)(?:\/(events))?\/?$/;
 const MEMORY = /^longhaul:\/\/memory(?:\/(.*))?$/;
 
@@ -46,6 +50,8 @@ export function parseLonghaulUri(uri: string): UriTarget | null {
   if (m) return { kind: 'report_filing', investigationId: m[1]!, reportId: m[2]! };
   m = TASK.exec(base);
   if (m) return { kind: 'task', investigationId: m[1]!, taskId: m[2]! };
+  m = SIGNAL_ATTACHMENT.exec(base);
+  if (m) return { kind: 'signal_attachment', investigationId: m[1]!, signalId: m[2]!, index: m[3]! };
   m = SESSION.exec(base);
   if (m) return m[2] ? { kind: 'session_events', sessionId: m[1]! } : { kind: 'session', sessionId: m[1]! };
   if (base === 'longhaul://inbox' || base === 'longhaul://inbox/') return { kind: 'inbox' };

@@ -8,6 +8,16 @@ export const LIMITS = {
   instructions: 8_000,
   summary: 8_000,
   signalPayloadBytes: 256_000,
+  /** Files one signal may carry. */
+  signalAttachments: 20,
+  /** Bytes of one attachment, decoded (5 MiB). */
+  attachmentBytes: 5 * 1024 * 1024,
+  /** Bytes of all attachments of one signal together, decoded (10 MiB). */
+  signalAttachmentBytes: 10 * 1024 * 1024,
+  /** Bytes of an attachment's file name, UTF-8. */
+  attachmentName: 255,
+  /** Characters of an attachment's media type. */
+  mediaType: 127,
   idempotencyKey: 200,
   tasksPerStart: 20,
   listLimit: 100,

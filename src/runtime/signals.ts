@@ -1,6 +1,9 @@
-import { InvalidInputError, IllegalTransitionError } from '../domain/errors.js';
-import type { Signal } from '../domain/task.js';
+import { createHash } from 'node:crypto';
+import { InvalidInputError, IllegalTransitionError, NotFoundError } from '../domain/errors.js';
+import { assertId } from '../domain/ids.js';
+import type { Signal, SignalAttachment } from '../domain/task.js';
 import { tenantKey } from '../store/keys.js';
+import { describeFiles, prepareAttachments, type AttachmentInput } from './attachments.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 import type { Investigations } from './investigations.js';
@@ -11,10 +14,11 @@ import { signalView, taskView, waitView } from './views.js';
 const IDEMPOTENCY_CACHE_MS = 7 * 86_400_000;
 
 /**
- * `submit_signal` (and `longhaul signal`): stores the signal and, in the same store
- * step, resolves the waits for it and wakes their tasks. A repeated idempotency key
- * resolves once: the store's unique key on (investigation, idempotencyKey) is the
- * guarantee; the keyv entry only answers repeats without touching the tables.
+ * `submit_signal` (and `longhaul signal`): stores the signal with its files and, in the
+ * same store step, resolves the waits for it and wakes their tasks. A repeated
+ * idempotency key resolves once: the store's unique key on (investigation,
+ * idempotencyKey) is the guarantee; the keyv entry only answers repeats without
+ * touching the tables.
  */
 export class Signals {
   constructor(
@@ -22,7 +26,15 @@ export class Signals {
     private readonly investigations: Investigations,
   ) {}
 
-  async submit(caller: Caller, input: { investigationId: string; signal: string; payload: unknown; idempotencyKey?: string | null }) {
+  /**
+   * Delivers a signal: `payload` (any JSON, default null) and/or `attachments` (files,
+   * each exactly one of `text` or `base64`; checked and limited by prepareAttachments,
+   * which names the file and the limit in its errors).
+   */
+  async submit(
+    caller: Caller,
+    input: { investigationId: string; signal: string; payload?: unknown; attachments?: readonly AttachmentInput[] | null; idempotencyKey?: string | null },
+  ) {
     const inv = await this.investigations.load(caller, input.investigationId);
     const name = assertSignalName(input.signal);
     const key = input.idempotencyKey ?? null;
@@ -31,8 +43,11 @@ export class Signals {
     }
     const bytes = jsonSize(input.payload, 'payload');
     if (bytes > LIMITS.signalPayloadBytes) {
-      throw new InvalidInputError(`payload is ${bytes} bytes of JSON; the limit is ${LIMITS.signalPayloadBytes}. Store large data in a document source and send a reference.`);
+      throw new InvalidInputError(
+        `payload is ${bytes} bytes of JSON; the limit is ${LIMITS.signalPayloadBytes}. Send large data as attachments (files), or store it in a document source and send a reference.`,
+      );
     }
+    const files = prepareAttachments(input.attachments);
     const t = this.d.store.tenant(caller.tenantId);
     const cacheKey = key === null ? null : tenantKey(caller.tenantId, 'idem', 'signal', inv.id, hashKey(key));
     if (cacheKey) {
@@ -52,6 +67,7 @@ export class Signals {
       investigationId: inv.id,
       name,
       payload: input.payload ?? null,
+      attachments: files.map((f) => f.meta),
       idempotencyKey: key,
       receivedAt: now,
       actorId: caller.actorId,
@@ -64,10 +80,10 @@ export class Signals {
         investigationId: inv.id,
         role: 'system',
         kind: 'signal',
-        text: `Signal "${name}" received (${bytes} bytes).`,
-        data: { signalId: signal.id, name },
+        text: `Signal "${name}" received (${receivedWhat(signal.payload, bytes, signal.attachments)}).`,
+        data: { signalId: signal.id, name, ...(files.length ? { attachments: signal.attachments } : {}) },
       });
-      return t.deliverSignal({ signal, events: [event] });
+      return t.deliverSignal({ signal, attachments: files, events: [event] });
     };
     const r = await this.investigations.touchIfLive(caller, inv.id, deliver);
     if (cacheKey) await this.d.store.kv.set(cacheKey, { signalId: r.signal.id }, IDEMPOTENCY_CACHE_MS);
@@ -85,8 +101,54 @@ export class Signals {
       wokenTasks: r.wokenTasks.map(taskView),
     };
   }
+
+  /**
+   * One file of a signal of the investigation, with its bytes (the resource
+   * `longhaul://investigations/{id}/signals/{signalId}/attachments/{index}`).
+   * NotFoundError when the investigation, the signal (in it) or the index is not the
+   * caller's tenant's.
+   */
+  async attachment(caller: Caller, investigationId: string, signalId: string, index: string | number): Promise<{ signal: Signal; meta: SignalAttachment; content: Uint8Array }> {
+    const { signal, meta } = await this.attachmentMeta(caller, investigationId, signalId, index);
+    const file = await this.d.store.tenant(caller.tenantId).readSignalAttachment(signal.id, meta.index);
+    if (!file) throw attachmentNotFound(signal.investigationId, signal.id, meta.index);
+    return { signal, meta: file.meta, content: file.content };
+  }
+
+  /** The metadata of one file of a signal of the investigation (no bytes read); NotFoundError as `attachment`. */
+  async attachmentMeta(caller: Caller, investigationId: string, signalId: string, index: string | number): Promise<{ signal: Signal; meta: SignalAttachment }> {
+    const inv = await this.investigations.load(caller, investigationId);
+    assertId(signalId, 'sig', 'signalId');
+    const i = parseIndex(index);
+    const signal = (await this.d.store.tenant(caller.tenantId).listSignals(inv.id)).find((s) => s.id === signalId);
+    const meta = signal?.attachments[i];
+    if (!signal || !meta) throw attachmentNotFound(inv.id, signalId, i);
+    return { signal, meta };
+  }
+
+  /** The investigation's signals that carry files, oldest first (completion of attachment URIs). */
+  async withAttachments(caller: Caller, investigationId: string): Promise<Signal[]> {
+    const inv = await this.investigations.load(caller, investigationId);
+    return (await this.d.store.tenant(caller.tenantId).listSignals(inv.id)).filter((s) => s.attachments.length > 0);
+  }
 }
 
+/** "812 bytes of JSON, 2 files: statement.xml 14.2 KiB, …" — what a signal brought, for its event. */
+function receivedWhat(payload: unknown, bytes: number, files: readonly SignalAttachment[]): string {
+  const parts: string[] = [];
+  if (payload !== null || files.length === 0) parts.push(`${bytes} bytes of JSON`);
+  if (files.length) parts.push(describeFiles(files));
+  return parts.join(', ');
+}
+
+function parseIndex(index: string | number): number {
+  const s = String(index);
+  if (!/^(0|[1-9][0-9]{0,5})$/.test(s)) throw new InvalidInputError(`attachment index "${s.slice(0, 20)}" is not a file's position; give 0 for the first file, 1 for the second, …`);
+  return Number(s);
+}
+
+const attachmentNotFound = (investigationId: string, signalId: string, index: number) =>
+  new NotFoundError('signal attachment', `${signalId}/attachments/${index}`, `get_investigation on ${investigationId} lists its signals with their files`);
+
 // Keys are caller-chosen free text: hash them so any string can live in a key part.
-import { createHash } from 'node:crypto';
 const hashKey = (k: string) => createHash('sha256').update(k).digest('hex').slice(0, 32);

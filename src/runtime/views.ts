@@ -57,6 +57,10 @@ export const waitView = (w: Wait) => ({
 });
 export type WaitView = ReturnType<typeof waitView>;
 
+/** One file of a signal, served whole (as text or a base64 blob) by its own resource. */
+export const signalAttachmentUri = (investigationId: string, signalId: string, index: number) =>
+  `longhaul://investigations/${investigationId}/signals/${signalId}/attachments/${index}`;
+
 const PREVIEW = 500;
 export const signalView = (s: Signal) => {
   const json = JSON.stringify(s.payload ?? null);
@@ -68,6 +72,13 @@ export const signalView = (s: Signal) => {
     idempotencyKey: s.idempotencyKey,
     payloadBytes: Buffer.byteLength(json, 'utf8'),
     payloadPreview: json.length > PREVIEW ? json.slice(0, PREVIEW) + '…' : json,
+    attachments: (s.attachments ?? []).map((a) => ({
+      name: a.name,
+      mediaType: a.mediaType,
+      size: a.size,
+      sha256: a.sha256,
+      uri: signalAttachmentUri(s.investigationId, s.id, a.index),
+    })),
   };
 };
 export type SignalView = ReturnType<typeof signalView>;

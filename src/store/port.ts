@@ -3,7 +3,7 @@ import type { Investigation, InvestigationStatus, InvestigationOutcome } from '.
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../domain/record.js';
 import type { InboxItem, Report } from '../domain/report.js';
 import type { Session, SessionStatus, TerminationReason } from '../domain/session.js';
-import type { Signal, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
+import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
 
 /**
  * The storage port: domain operations, not get/set. Every adapter (memory, sqlite,
@@ -211,14 +211,27 @@ export interface TenantStore {
    */
   cancelTask(input: { taskId: string; now: number; events: NewEvent[] }): Promise<Task>;
   /**
-   * Stores a signal and, in the same step, resolves every open wait of that name on
-   * the investigation and makes their `waiting` tasks `pending` (wakeReason `signal`).
-   * With an idempotencyKey already used on this investigation, nothing is written and
-   * the earlier signal is returned with duplicate: true.
+   * Stores a signal with its attachments (metadata and bytes) and, in the same step,
+   * resolves every open wait of that name on the investigation and makes their
+   * `waiting` tasks `pending` (wakeReason `signal`). An acknowledged signal never
+   * lacks its files: they commit or fail together. `signal.attachments` must be the
+   * attachments' metadata, in order (index = position, size = content length;
+   * InvalidInputError otherwise). With an idempotencyKey already used on this
+   * investigation, nothing is written and the earlier signal (with its attachments'
+   * metadata) is returned with duplicate: true.
    */
-  deliverSignal(input: { signal: Signal; events: NewEvent[] }): Promise<{ signal: Signal; duplicate: boolean; resolvedWaits: Wait[]; wokenTasks: Task[] }>;
-  /** Oldest first. */
+  deliverSignal(input: {
+    signal: Signal;
+    attachments?: Array<{ meta: SignalAttachment; content: Uint8Array }>;
+    events: NewEvent[];
+  }): Promise<{ signal: Signal; duplicate: boolean; resolvedWaits: Wait[]; wokenTasks: Task[] }>;
+  /** Oldest first, each with its attachments' metadata (in index order). */
   listSignals(investigationId: string, name?: string): Promise<Signal[]>;
+  /**
+   * One attachment of a signal of this tenant, with its bytes; null when the signal
+   * (in this tenant) or the index does not exist.
+   */
+  readSignalAttachment(signalId: string, index: number): Promise<{ meta: SignalAttachment; content: Uint8Array } | null>;
 
   // ---- short-term memory ----
   /** Appends events atomically, in order; assigns each a seq. Marks their sessions due for extraction. */

@@ -2,6 +2,7 @@
  * Small entity factories for the store contract suite. Every factory fills in a
  * plausible entity for one tenant; tests override only what they are about.
  */
+import { createHash } from 'node:crypto';
 import { FakeClock } from '../../src/domain/clock.js';
 import type { NewEvent } from '../../src/domain/event.js';
 import { createIdGenerator, type IdGenerator } from '../../src/domain/ids.js';
@@ -9,7 +10,7 @@ import type { Investigation } from '../../src/domain/investigation.js';
 import type { MemoryRecord } from '../../src/domain/record.js';
 import type { InboxItem, Report } from '../../src/domain/report.js';
 import { sessionDueAt, type Session } from '../../src/domain/session.js';
-import type { Signal, Task, Wait } from '../../src/domain/task.js';
+import type { Signal, SignalAttachment, Task, Wait } from '../../src/domain/task.js';
 import type { TenantStore } from '../../src/store/port.js';
 
 /** 2026-01-01T00:00:00Z: every test's time zero. */
@@ -135,11 +136,22 @@ export function fixtures(tenantId: string) {
         investigationId,
         name: 'bank_data',
         payload: { accounts: 3 },
+        attachments: [],
         idempotencyKey: null,
         receivedAt: T0 + HOUR,
         actorId: 'bank-hook',
         ...over,
       };
+    },
+    /** A file for deliverSignal at `index`, with its size and SHA-256 computed from `content` (a string is UTF-8). */
+    attachment(index: number, name: string, content: Uint8Array | string, mediaType = 'application/octet-stream'): { meta: SignalAttachment; content: Uint8Array } {
+      const bytes = typeof content === 'string' ? new Uint8Array(Buffer.from(content, 'utf8')) : content;
+      return { meta: { index, name, mediaType, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }, content: bytes };
+    },
+    /** A signal carrying `files` (their metadata on the signal) and the deliverSignal input for it. */
+    signalWithFiles(investigationId: string, files: Array<{ meta: SignalAttachment; content: Uint8Array }>, over: Partial<Signal> = {}) {
+      const signal = this.signal(investigationId, { ...over, attachments: files.map((f) => f.meta) });
+      return { signal, attachments: files };
     },
     event(over: Partial<NewEvent> = {}): NewEvent {
       return {

@@ -79,3 +79,41 @@ describe('sqlite query plans for tenant-filtered due work', () => {
     }
   });
 });
+
+/**
+ * A signal listing reads its files' metadata in one more query, whatever the number of
+ * signals: it must seek the attachments' key through the investigation's signals, never
+ * walk the table, and never sort.
+ */
+describe('sqlite query plans for signal attachments', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-plans-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const meta = /const ATTACHMENT_META = '([^']*)'/.exec(source)?.[1];
+  const listing = (needle: string) => {
+    const m = [...source.matchAll(/`\$\{ATTACHMENT_META\}([^`]*)`/g)].map((x) => `${meta}${x[1]}`).find((sql) => sql.includes(needle));
+    if (!m) throw new Error(`no attachment query with "${needle}" in the sqlite adapter`);
+    return m;
+  };
+
+  it.each([
+    ['investigation_id = ?)', ['acme', 'acme', 'inv_1']],
+    ['name = ?)', ['acme', 'acme', 'inv_1', 'bank_data']],
+    ['signal_id = ? ORDER', ['acme', 'sig_1']],
+  ] as const)('the metadata query with %s seeks indexes, with no scan and no sort', async (needle, params) => {
+    expect(meta).toMatch(/^SELECT .* FROM signal_attachments$/);
+    expect(meta).not.toContain('content');
+    const file = path.join(dir, `${needle.replace(/\W+/g, '_')}.db`);
+    await openSqliteStore({ path: file, logger: nullLogger }).close();
+    const raw = new Database(file);
+    try {
+      const plan = () => (raw.prepare(`EXPLAIN QUERY PLAN ${listing(needle)}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      for (const when of ['fresh', 'analyzed']) {
+        if (when === 'analyzed') raw.exec('ANALYZE');
+        expect(plan(), when).toMatch(/SEARCH signal_attachments USING INDEX sqlite_autoindex_signal_attachments_1 \(tenant_id=\? AND signal_id=\?\)/);
+        expect(plan(), when).not.toMatch(/TEMP B-TREE|SCAN signal_attachments/);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+});

@@ -559,6 +559,133 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         await expect(a.deliverSignal({ signal: f.signal(inv.id), events: [] })).rejects.toBeInstanceOf(IllegalTransitionError);
       });
 
+      describe('attachments', () => {
+        // Binary content with NUL bytes and every byte value, an empty file, and UTF-8 text.
+        const binary = () => {
+          const b = new Uint8Array(3000);
+          for (let i = 0; i < b.length; i++) b[i] = i % 7 === 0 ? 0 : (i * 31) % 256;
+          return b;
+        };
+        const bytesOf = (u: Uint8Array) => Array.from(u);
+
+        it('stores the files with the signal and reads each back byte for byte', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const files = [
+            f.attachment(0, 'statement.pdf', binary(), 'application/pdf'),
+            f.attachment(1, 'empty.csv', new Uint8Array(0), 'text/csv'),
+            f.attachment(2, 'statement.xml', '<?xml version="1.0"?><Document>Zürich € 1.000,00</Document>', 'application/xml'),
+          ];
+          const { signal, attachments } = f.signalWithFiles(inv.id, files);
+          const r = await a.deliverSignal({ signal, attachments, events: [] });
+          expect(r.signal).toEqual(signal);
+          expect(r.signal.attachments.map((x) => x.name)).toEqual(['statement.pdf', 'empty.csv', 'statement.xml']);
+          for (const file of files) {
+            const got = await a.readSignalAttachment(signal.id, file.meta.index);
+            expect(got?.meta).toEqual(file.meta);
+            expect(got?.content).toBeInstanceOf(Uint8Array);
+            expect(got!.content.byteLength).toBe(file.meta.size);
+            expect(bytesOf(got!.content)).toEqual(bytesOf(file.content));
+          }
+          expect(await a.readSignalAttachment(signal.id, 3)).toBeNull();
+          expect(await a.readSignalAttachment(signal.id, -1)).toBeNull();
+          expect(await a.readSignalAttachment(signal.id, 0.5)).toBeNull();
+          expect(await a.readSignalAttachment(f.ids('sig'), 0)).toBeNull();
+        });
+
+        it('keeps its own copy of the bytes: neither the caller nor a reader can change a stored file', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const file = f.attachment(0, 'a.bin', binary());
+          const original = bytesOf(file.content);
+          const { signal, attachments } = f.signalWithFiles(inv.id, [file]);
+          await a.deliverSignal({ signal, attachments, events: [] });
+          file.content.fill(9);
+          const read = await a.readSignalAttachment(signal.id, 0);
+          read!.content.fill(7);
+          expect(bytesOf((await a.readSignalAttachment(signal.id, 0))!.content)).toEqual(original);
+        });
+
+        it('lists every signal with its files in order, and [] for a signal without', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const s1 = f.signalWithFiles(inv.id, [f.attachment(0, 'jan.csv', 'a;b\n', 'text/csv'), f.attachment(1, 'feb.csv', 'c;d\n', 'text/csv')], { receivedAt: T0 + 1 });
+          const s2 = f.signal(inv.id, { receivedAt: T0 + 2, name: 'registry_data' });
+          const s3 = f.signalWithFiles(inv.id, [f.attachment(0, 'mar.sta', ':20:REF\n', 'text/plain')], { receivedAt: T0 + 3 });
+          await a.deliverSignal({ ...s3, events: [] });
+          await a.deliverSignal({ signal: s2, events: [] });
+          await a.deliverSignal({ ...s1, events: [] });
+          const all = await a.listSignals(inv.id);
+          expect(all).toEqual([s1.signal, s2, s3.signal]);
+          expect(all.map((x) => x.attachments.map((m) => `${m.index}:${m.name}`))).toEqual([['0:jan.csv', '1:feb.csv'], [], ['0:mar.sta']]);
+          expect(await a.listSignals(inv.id, 'bank_data')).toEqual([s1.signal, s3.signal]);
+          expect(await a.listSignals(inv.id, 'registry_data')).toEqual([s2]);
+          // A wait registered later is resolved by the newest signal of its name, files listed.
+          const { task, wait } = f.waitingTask(inv.id, 'bank_data', { task: { createdAt: T0 + HOUR }, wait: { createdAt: T0 + HOUR } });
+          expect((await a.createTask({ task, wait, events: [] })).resolvedBy).toEqual(s3.signal);
+        });
+
+        it('a repeated idempotency key stores no new file and returns the earlier signal with its files', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const first = f.signalWithFiles(inv.id, [f.attachment(0, 'statement.csv', 'date;amount\n2026-01-02;25000\n', 'text/csv')], { idempotencyKey: 'mail-42' });
+          await a.deliverSignal({ ...first, events: [] });
+          const again = f.signalWithFiles(inv.id, [f.attachment(0, 'other.csv', 'x', 'text/csv'), f.attachment(1, 'more.pdf', binary())], { idempotencyKey: 'mail-42' });
+          const r = await a.deliverSignal({ ...again, events: [f.event({ investigationId: inv.id })] });
+          expect(r.duplicate).toBe(true);
+          expect(r.signal).toEqual(first.signal);
+          expect(await a.listSignals(inv.id)).toEqual([first.signal]);
+          expect(await a.readSignalAttachment(again.signal.id, 0)).toBeNull();
+          expect(await a.readSignalAttachment(again.signal.id, 1)).toBeNull();
+          expect(bytesOf((await a.readSignalAttachment(first.signal.id, 0))!.content)).toEqual(bytesOf(first.attachments[0]!.content));
+          expect(await a.readSignalAttachment(first.signal.id, 1)).toBeNull();
+        });
+
+        it("another tenant's signal files read as null, even by id", async () => {
+          const theirs = await openInvestigation(b, g);
+          const { signal, attachments } = g.signalWithFiles(theirs.inv.id, [g.attachment(0, 'secret.pdf', binary(), 'application/pdf')]);
+          await b.deliverSignal({ signal, attachments, events: [] });
+          expect(await a.readSignalAttachment(signal.id, 0)).toBeNull();
+          expect(await a.listSignals(theirs.inv.id)).toEqual([]);
+          expect((await b.readSignalAttachment(signal.id, 0))?.meta.name).toBe('secret.pdf');
+          // The same signal id in A is A's own, with A's own files.
+          const mine = await openInvestigation(a, f);
+          const own = f.signalWithFiles(mine.inv.id, [f.attachment(0, 'mine.txt', 'mine', 'text/plain')], { id: signal.id });
+          await a.deliverSignal({ ...own, events: [] });
+          expect((await a.readSignalAttachment(signal.id, 0))?.meta.name).toBe('mine.txt');
+          expect((await b.readSignalAttachment(signal.id, 0))?.meta.name).toBe('secret.pdf');
+        });
+
+        it('a failing delivery leaves no signal and no file behind (one atomic step)', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const { task, wait } = f.waitingTask(inv.id);
+          await a.createTask({ task, wait, events: [] });
+          const files = [f.attachment(0, 'statement.csv', 'a;b\n', 'text/csv'), f.attachment(1, 'statement.pdf', binary(), 'application/pdf')];
+          const { signal, attachments } = f.signalWithFiles(inv.id, files);
+          // The signal event names a session that does not exist: the step fails after the files were written in it.
+          const bad = f.event({ sessionId: f.ids('ses'), investigationId: inv.id, kind: 'signal' });
+          await expect(a.deliverSignal({ signal, attachments, events: [bad] })).rejects.toBeInstanceOf(NotFoundError);
+          expect(await a.listSignals(inv.id)).toEqual([]);
+          expect(await a.readSignalAttachment(signal.id, 0)).toBeNull();
+          expect(await a.readSignalAttachment(signal.id, 1)).toBeNull();
+          expect((await a.getWait(wait.id))?.status).toBe('open');
+          // Nothing was left to collide with: the same delivery succeeds afterwards.
+          const r = await a.deliverSignal({ signal, attachments, events: [] });
+          expect(r.resolvedWaits.map((w) => w.id)).toEqual([wait.id]);
+          expect((await a.readSignalAttachment(signal.id, 1))?.meta).toEqual(files[1]!.meta);
+        });
+
+        it('refuses a signal whose listing does not match the files it carries, storing nothing', async () => {
+          const { inv } = await openInvestigation(a, f);
+          const file = f.attachment(0, 'statement.csv', 'a;b\n', 'text/csv');
+          const cases = [
+            { signal: f.signal(inv.id, { attachments: [file.meta] }), attachments: [] },
+            { signal: f.signal(inv.id), attachments: [file] },
+            { signal: f.signal(inv.id, { attachments: [{ ...file.meta, index: 1 }] }), attachments: [{ ...file, meta: { ...file.meta, index: 1 } }] },
+            { signal: f.signal(inv.id, { attachments: [{ ...file.meta, size: 99 }] }), attachments: [{ ...file, meta: { ...file.meta, size: 99 } }] },
+            { signal: f.signal(inv.id, { attachments: [{ ...file.meta, name: 'other.csv' }] }), attachments: [file] },
+          ];
+          for (const c of cases) await expect(a.deliverSignal({ ...c, events: [] })).rejects.toBeInstanceOf(InvalidInputError);
+          expect(await a.listSignals(inv.id)).toEqual([]);
+        });
+      });
+
       it('dueWaits returns open waits past their deadline, earliest first, bounded', async () => {
         const { inv } = await openInvestigation(a, f);
         const gi = await openInvestigation(b, g);

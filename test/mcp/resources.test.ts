@@ -30,13 +30,15 @@ describe('MCP resources', () => {
       'longhaul://investigations/{investigationId}/report',
       'longhaul://investigations/{investigationId}/reports/{reportId}',
       'longhaul://investigations/{investigationId}/tasks/{taskId}',
+      'longhaul://investigations/{investigationId}/signals/{signalId}/attachments/{index}',
       'longhaul://sessions/{sessionId}',
       'longhaul://sessions/{sessionId}/events',
       'longhaul://memory/{+namespace}',
       'longhaul://inbox',
     ]);
-    // Reports are Markdown; everything else is JSON.
-    expect(r.resourceTemplates.every((x) => x.mimeType === (x.uriTemplate.includes('/report') ? 'text/markdown' : 'application/json'))).toBe(true);
+    // Reports are Markdown; a signal's file comes in its own media type (each read says which); everything else is JSON.
+    const mimeType = (t: string) => (t.includes('/report') ? 'text/markdown' : t.includes('/attachments/') ? 'application/octet-stream' : 'application/json');
+    expect(r.resourceTemplates.every((x) => x.mimeType === mimeType(x.uriTemplate))).toBe(true);
   });
 
   it("lists the caller's own recent investigations and sessions only", async () => {

@@ -5,6 +5,8 @@ import { memoryResource } from './memory.js';
 import { reportFilingResource, reportResource } from './report.js';
 import { sessionEventsResource } from './session-events.js';
 import { sessionResource } from './session.js';
+import { sourcesResource } from './sources.js';
+import { signalAttachmentResource } from './signal-attachment.js';
 import { taskResource } from './task.js';
 import { timelineResource } from './timeline.js';
 
@@ -18,8 +20,10 @@ export const resources: readonly ResourceDefinition[] = [
   reportResource,
   reportFilingResource,
   taskResource,
+  signalAttachmentResource,
   sessionResource,
   sessionEventsResource,
   memoryResource,
   inboxResource,
+  sourcesResource,
 ];

@@ -4,7 +4,7 @@
  */
 import { ConflictError, IllegalTransitionError, InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
 import type { SessionStatus } from '../../domain/session.js';
-import type { Signal, Task, TaskStatus } from '../../domain/task.js';
+import type { Signal, SignalAttachment, Task, TaskStatus } from '../../domain/task.js';
 
 export const SESSION_STATUSES: readonly SessionStatus[] = ['active', 'idle', 'terminated'];
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'waiting', 'completed', 'failed', 'timed_out', 'cancelled'];
@@ -152,4 +152,34 @@ export function assertSameSignalName(earlier: Signal, incoming: Signal): void {
       { signalId: earlier.id, signal: earlier.name },
     );
   }
+}
+
+/**
+ * The attachments handed to deliverSignal, checked against the signal that lists them:
+ * the same metadata in the same order, each at its position, each as long as its bytes.
+ * A mismatch is a caller bug (a signal naming a file it does not carry), refused
+ * before anything is written. Returns the attachments in index order.
+ */
+export function checkedAttachments(
+  signal: Signal,
+  attachments: ReadonlyArray<{ meta: SignalAttachment; content: Uint8Array }> | undefined,
+): ReadonlyArray<{ meta: SignalAttachment; content: Uint8Array }> {
+  const given = attachments ?? [];
+  const listed = signal.attachments ?? [];
+  const problem =
+    listed.length !== given.length
+      ? `lists ${listed.length} attachment(s) but ${given.length} were given`
+      : given
+          .map(({ meta, content }, i) => {
+            const l = listed[i]!;
+            if (meta.index !== i) return `attachment ${i} has index ${meta.index}`;
+            if (!(content instanceof Uint8Array) || content.byteLength !== meta.size) return `attachment ${i} ("${meta.name}") says ${meta.size} bytes but carries ${content?.byteLength ?? 0}`;
+            if (l.index !== meta.index || l.name !== meta.name || l.mediaType !== meta.mediaType || l.size !== meta.size || l.sha256 !== meta.sha256) {
+              return `attachment ${i} ("${meta.name}") differs from the signal's listing`;
+            }
+            return null;
+          })
+          .find((x) => x !== null);
+  if (problem) throw new InvalidInputError(`signal ${signal.id} ${problem}; a signal must list exactly the files it carries.`);
+  return given;
 }

@@ -13,7 +13,7 @@ import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
-import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { assertTenantId } from '../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
 import {
@@ -35,6 +35,7 @@ import {
   terminatedError,
   versionMovedError,
   assertSameSignalName,
+  checkedAttachments,
 } from './common.js';
 
 export interface MemoryStoreOptions {
@@ -48,12 +49,19 @@ interface TenantData {
   tasks: Map<string, Task>;
   waits: Map<string, Wait>;
   signals: Map<string, Signal>;
+  /** Signal id → its files (metadata and bytes), in index order. */
+  attachments: Map<string, StoredAttachment[]>;
   /** By id; insertion order is seq order. */
   events: Map<string, MemoryEvent>;
   records: Map<string, MemoryRecord>;
   checkpoints: Map<string, ExtractionCheckpoint>;
   reports: Map<string, Report>;
   inbox: Map<string, InboxItem>;
+}
+
+interface StoredAttachment {
+  meta: SignalAttachment;
+  content: Uint8Array;
 }
 
 interface State {
@@ -91,7 +99,9 @@ class Journal {
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const copyTask = (t: Task): Task => copy({ ...t, result: orNull(t.result) });
 const copyEvent = (e: MemoryEvent): MemoryEvent => copy({ ...e, data: orNull(e.data) });
-const copySignal = (s: Signal): Signal => copy({ ...s, payload: orNull(s.payload) });
+const copySignal = (s: Signal): Signal => copy({ ...s, payload: orNull(s.payload), attachments: s.attachments ?? [] });
+// Bytes are copied both ways too: a caller reusing its buffer cannot change a stored file.
+const copyAttachment = (a: StoredAttachment): StoredAttachment => ({ meta: copy(a.meta), content: new Uint8Array(a.content) });
 
 const newerFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -131,6 +141,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
         tasks: new Map(),
         waits: new Map(),
         signals: new Map(),
+        attachments: new Map(),
         events: new Map(),
         records: new Map(),
         checkpoints: new Map(),
@@ -382,7 +393,7 @@ class MemoryTenantStore implements TenantStore {
     const sig = wait.status === 'open' ? this.latestSignal(wait.investigationId, wait.signal) : null;
     const r = waitOnRegistration(task, wait, sig, now);
     this.insert(tx, this.d().waits, r.wait, 'wait');
-    return { ...r, resolvedBy: sig };
+    return { ...r, resolvedBy: sig && copySignal(sig) };
   }
 
   private closeOpenWaitsOfTask(tx: Journal, taskId: string, now: number): void {
@@ -674,11 +685,12 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
-  async deliverSignal(input: { signal: Signal; events: NewEvent[] }) {
+  async deliverSignal(input: Parameters<TenantStore['deliverSignal']>[0]) {
     return this.atomic((tx) => {
       const d = this.d();
       const sig = input.signal;
       assertSameTenant(this.tenantId, sig, `signal ${sig.id}`);
+      const files = checkedAttachments(sig, input.attachments);
       const inv = this.mustInvestigation(sig.investigationId);
       if (sig.idempotencyKey !== null) {
         const earlier = [...d.signals.values()].find((s) => s.investigationId === inv.id && s.idempotencyKey === sig.idempotencyKey);
@@ -688,7 +700,10 @@ class MemoryTenantStore implements TenantStore {
         }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
-      this.insert(tx, d.signals, { ...sig, payload: orNull(sig.payload) }, 'signal');
+      const stored: Signal = { ...sig, payload: orNull(sig.payload), attachments: files.map((a) => a.meta) };
+      this.insert(tx, d.signals, stored, 'signal');
+      // In the same step as the signal (the journal undoes both): never a signal without its files.
+      if (files.length) tx.set(d.attachments, sig.id, files.map(copyAttachment));
       const resolvedWaits: Wait[] = [];
       const wokenTasks: Task[] = [];
       const open = [...d.waits.values()].filter((w) => w.investigationId === inv.id && w.signal === sig.name && w.status === 'open').sort(olderFirst);
@@ -704,7 +719,7 @@ class MemoryTenantStore implements TenantStore {
         }
       }
       this.appendIn(tx, input.events);
-      return { signal: copySignal(sig), duplicate: false, resolvedWaits, wokenTasks };
+      return { signal: copySignal(stored), duplicate: false, resolvedWaits, wokenTasks };
     });
   }
 
@@ -715,6 +730,13 @@ class MemoryTenantStore implements TenantStore {
         .sort((a, b) => cmp([a.receivedAt, a.id], [b.receivedAt, b.id]))
         .map(copySignal),
     );
+  }
+
+  async readSignalAttachment(signalId: string, index: number) {
+    return this.atomic(() => {
+      const file = Number.isInteger(index) ? this.d().attachments.get(signalId)?.[index] : undefined;
+      return file ? copyAttachment(file) : null;
+    });
   }
 
   // ---- short-term memory ----

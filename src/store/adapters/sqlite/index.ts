@@ -16,7 +16,7 @@ import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } f
 import { namespaceHasPrefix } from '../../../domain/namespace.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
-import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
 import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
@@ -36,6 +36,7 @@ import {
   terminatedError,
   versionMovedError,
   assertSameSignalName,
+  checkedAttachments,
 } from '../common.js';
 import { Db, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
@@ -255,6 +256,19 @@ const BROAD_OVERFETCH = 4;
 
 const EMPTY_CHECKPOINT = { throughSeq: 0, lastRunAt: null, lastError: null, dueAt: null };
 
+/** Attachment metadata columns (never the bytes); a statement adds WHERE … ORDER BY signal_id, idx. */
+const ATTACHMENT_META = 'SELECT signal_id, idx, name, media_type, size, sha256 FROM signal_attachments';
+const ATTACHMENTS_OF_SIGNAL = `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id = ? ORDER BY signal_id, idx`;
+interface AttachmentRow {
+  signal_id: string;
+  idx: number;
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+}
+const attachmentMeta = (r: AttachmentRow): SignalAttachment => ({ index: r.idx, name: r.name, mediaType: r.media_type, size: r.size, sha256: r.sha256 });
+
 class SqliteTenantStore implements TenantStore {
   constructor(
     readonly tenantId: string,
@@ -353,7 +367,23 @@ class SqliteTenantStore implements TenantStore {
       investigationId,
       name,
     );
-    return row ? C.signals.fromRow(row) : null;
+    return row ? this.withFiles([C.signals.fromRow(row)], ATTACHMENTS_OF_SIGNAL, this.tenantId, row.id)[0]! : null;
+  }
+
+  /**
+   * Signals with their attachments' metadata, from one query (`sql`, whose rows are
+   * ordered by signal_id, idx) however many signals there are. The bytes are not read.
+   */
+  private withFiles(signals: Signal[], sql: string, ...params: unknown[]): Signal[] {
+    const bySignal = new Map<string, SignalAttachment[]>();
+    if (signals.length > 0) {
+      for (const r of this.db.all<AttachmentRow>(sql, ...params)) {
+        let list = bySignal.get(r.signal_id);
+        if (!list) bySignal.set(r.signal_id, (list = []));
+        list.push(attachmentMeta(r));
+      }
+    }
+    return signals.map((x) => ({ ...x, attachments: bySignal.get(x.id) ?? [] }));
   }
 
   /** Stores a wait; resolves it at once (and makes the task pending) when its signal already came. */
@@ -650,21 +680,36 @@ class SqliteTenantStore implements TenantStore {
     });
   }
 
-  async deliverSignal(input: { signal: Signal; events: NewEvent[] }) {
+  async deliverSignal(input: Parameters<TenantStore['deliverSignal']>[0]) {
     return this.db.write(() => {
       const sig = input.signal;
       assertSameTenant(this.tenantId, sig, `signal ${sig.id}`);
+      const files = checkedAttachments(sig, input.attachments);
       const inv = this.mustInvestigation(sig.investigationId);
       if (sig.idempotencyKey !== null) {
         const row = this.db.get('SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND idempotency_key = ?', this.tenantId, inv.id, sig.idempotencyKey);
         if (row) {
-          const earlier = C.signals.fromRow(row);
-          assertSameSignalName(earlier, sig);
-          return { signal: earlier, duplicate: true, resolvedWaits: [], wokenTasks: [] };
+          const [earlier] = this.withFiles([C.signals.fromRow(row)], ATTACHMENTS_OF_SIGNAL, this.tenantId, row.id);
+          assertSameSignalName(earlier!, sig);
+          return { signal: earlier!, duplicate: true, resolvedWaits: [], wokenTasks: [] };
         }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
-      const stored = this.insert(C.signals, sig, 'signal');
+      const stored: Signal = { ...this.insert(C.signals, sig, 'signal'), attachments: files.map((f) => ({ ...f.meta })) };
+      // In the signal's transaction: an acknowledged signal never lacks its files.
+      for (const { meta, content } of files) {
+        this.db.run(
+          'INSERT INTO signal_attachments (tenant_id, signal_id, idx, name, media_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          this.tenantId,
+          sig.id,
+          meta.index,
+          meta.name,
+          meta.mediaType,
+          meta.size,
+          meta.sha256,
+          Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+        );
+      }
       const open = this.list(
         C.waits,
         `SELECT * FROM waits WHERE tenant_id = ? AND investigation_id = ? AND signal = ? AND status = 'open' ORDER BY created_at, id`,
@@ -689,9 +734,36 @@ class SqliteTenantStore implements TenantStore {
   async listSignals(investigationId: string, name?: string) {
     return this.db.read(() =>
       name === undefined
-        ? this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? ORDER BY received_at, id', this.tenantId, investigationId)
-        : this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ? ORDER BY received_at, id', this.tenantId, investigationId, name),
+        ? this.withFiles(
+            this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? ORDER BY received_at, id', this.tenantId, investigationId),
+            `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id IN (SELECT id FROM signals WHERE tenant_id = ? AND investigation_id = ?) ORDER BY signal_id, idx`,
+            this.tenantId,
+            this.tenantId,
+            investigationId,
+          )
+        : this.withFiles(
+            this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ? ORDER BY received_at, id', this.tenantId, investigationId, name),
+            `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id IN (SELECT id FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ?) ORDER BY signal_id, idx`,
+            this.tenantId,
+            this.tenantId,
+            investigationId,
+            name,
+          ),
     );
+  }
+
+  async readSignalAttachment(signalId: string, index: number) {
+    if (!Number.isSafeInteger(index) || index < 0) return null;
+    return this.db.read(() => {
+      const row = this.db.get<AttachmentRow & { content: Buffer }>(
+        'SELECT signal_id, idx, name, media_type, size, sha256, content FROM signal_attachments WHERE tenant_id = ? AND signal_id = ? AND idx = ?',
+        this.tenantId,
+        signalId,
+        index,
+      );
+      // A copy in a plain Uint8Array: the caller gets exactly the file's bytes, nothing around them.
+      return row ? { meta: attachmentMeta(row), content: new Uint8Array(row.content) } : null;
+    });
   }
 
   // ---- short-term memory ----

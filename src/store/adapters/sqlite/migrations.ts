@@ -255,6 +255,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX investigations_deadline ON investigations (deadline, tenant_id, id) WHERE status = 'open' AND deadline IS NOT NULL AND overdue_at IS NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'signal attachments',
+    // The files delivered with a signal, written in the signal's own transaction. A
+    // rowid table on purpose: rows carry up to 5 MiB, and WITHOUT ROWID suits small
+    // rows only. The bytes come last, so reading the metadata (every signal listing)
+    // stops before the blob's overflow pages.
+    sql: `
+      CREATE TABLE signal_attachments (
+        tenant_id TEXT NOT NULL,
+        signal_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL,
+        PRIMARY KEY (tenant_id, signal_id, idx)
+      );
+    `,
+  },
 ];
 
 /**
