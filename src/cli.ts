@@ -17,7 +17,7 @@ const USAGE = `longhaul ${VERSION} — long-running investigations, runtime sess
 
 Usage:
   longhaul serve [--stdio | --http] [settings]   serve MCP (stdio by default: what Claude Desktop runs)
-  longhaul status [settings]                     sessions, open investigations, waits, extraction backlog
+  longhaul status [settings]                     sessions, open investigations, waits, extraction backlog, sources
   longhaul signal <investigationId> <signal> [--data file.json | --data -] [--file path]… [--key idempotency-key]
                                                  deliver a signal from a shell, a cron job or a mail hook;
                                                  --file attaches a document (CSV, camt.053 XML, MT940, PDF…), repeatable
@@ -97,7 +97,9 @@ async function status(argv: string[]): Promise<void> {
   await withApp(flags, async (app) => {
     const now = app.clock.now();
     const s = await app.store.stats(now);
-    if (values.json) return out(JSON.stringify(s, null, 2));
+    // The configured tenant's sources, as their last refresh left them (status never indexes).
+    const sources = await app.sources.for(app.config.tenant).status();
+    if (values.json) return out(JSON.stringify({ ...s, sources }, null, 2));
     const lines = [
       `store: ${app.store.location}`,
       `sessions: ${Object.entries(s.sessionsByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
@@ -107,6 +109,11 @@ async function status(argv: string[]): Promise<void> {
       ...s.openWaits.slice(0, 20).map((w) => `  ${w.investigationId} task ${w.taskId} waits for "${w.signal}" until ${iso(w.deadline)}${w.deadline <= now ? ' (past due; the next sweep times it out)' : ''}`),
       `events: ${s.events}, memory records: ${s.records}`,
       `extraction backlog: ${s.extractionBacklog.events} events in ${s.extractionBacklog.sessions} sessions`,
+      `sources (tenant ${app.config.tenant}): ${sources.length || 'none configured'}`,
+      ...sources.flatMap((x) => [
+        `  ${x.name} (${x.kind}, ${x.location}): ${x.kind === 'folder' ? `${x.documents} documents, ${x.chunks} passages` : `${x.documents} tables, ${x.chunks} rows`}${x.skipped ? `, ${x.skipped} ${x.kind === 'folder' ? 'files skipped' : 'tables failed'}` : ''}; ${x.refreshedAt === null ? 'not indexed yet' : `last indexed ${iso(x.refreshedAt)}`}`,
+        ...x.errors.slice(0, 5).map((e) => `    error: ${e}`),
+      ]),
     ];
     out(lines.join('\n'));
   });

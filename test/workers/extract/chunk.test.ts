@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { chunkExtracted, extractDocument, type DocumentKind, type Extracted } from '../../../src/workers/sources/extract/index.js';
-import { chunkLines } from '../../../src/workers/sources/text.js';
 import { expectChunksFollowLines, expectOk, longDocx, pdfWithPages, sampleDocx, utf8, xlsxOf } from './fixtures.js';
 
 async function extracted(kind: DocumentKind, bytes: Uint8Array): Promise<Extracted & { ok: true }> {
@@ -36,12 +35,6 @@ describe('chunking extracted documents', () => {
         [38, 38],
       ]);
       expectChunksFollowLines(ex, chunks);
-    });
-
-    it('chunks as chunkLines did for the same lines', async () => {
-      const ex = await extracted('text', utf8(markdown));
-      const old = chunkLines(markdown.split('\n'), 12, 1_200);
-      expect(chunkExtracted(ex)).toEqual(old);
     });
 
     it('keeps chunks within maxChars, a single longer line standing alone', async () => {
