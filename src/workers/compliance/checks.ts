@@ -49,6 +49,9 @@ export interface CheckResult {
   thresholds: Threshold[];
 }
 
+/** The order flags are listed in: what makes the evidence unusable, then the rules by weight. */
+export const RULE_ORDER: readonly FlagRule[] = ['evidence_unreadable', 'watch_list', 'large_transaction', 'missing_document', 'needs_review'];
+
 export const RULE_TITLES: Record<FlagRule, string> = {
   large_transaction: 'Large transaction',
   watch_list: 'Watch list',
@@ -182,6 +185,8 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
     flags.push(...findingFlags(findings, wl.markers, flags));
   }
   if (rules.requiredDocuments.enabled) flags.push(...(await documentFlags(rules, evidence, sources)));
+  // Grouped by rule, most serious first; within a rule, in evidence order (a stable sort).
+  flags.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
   return { flags, unchecked, checked, thresholds };
 }
 

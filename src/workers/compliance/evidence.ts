@@ -1,5 +1,5 @@
 import type { Signal, SignalAttachment } from '../../domain/task.js';
-import { mapRecords, parseEvidenceItem, tabularRecords, validateMapping } from '../evidence/index.js';
+import { parseEvidenceItem, tabularRecords, validateMapping } from '../evidence/index.js';
 import type { EvidenceItem, EvidenceMappingOverride, ParsedEvidence, Transaction } from '../evidence/types.js';
 import type { RoleContext } from '../role.js';
 
@@ -13,6 +13,8 @@ export interface Evidence {
   documents: string[] | null;
   accounts: string[];
 }
+
+const STATEMENT_FORMATS = new Set<ParsedEvidence['format']>(['camt.052', 'camt.053', 'mt940', 'csv', 'xlsx']);
 
 /** Share of rows a model's mapping must read before it is used. */
 const MODEL_MAPPING_MIN = 0.8;
@@ -39,19 +41,21 @@ export async function readEvidence(ctx: Pick<RoleContext, 'readAttachment' | 'mo
     }
     for (const { item, meta } of inputs) {
       let parsed = await parseEvidenceItem(item, mapping ? { mapping } : undefined);
-      if (parsed.unreadable && ctx.model && !ctx.abort.aborted) parsed = (await withModelMapping(ctx, item, parsed)) ?? parsed;
+      if (parsed.unreadable && ctx.model && !ctx.abort.aborted) parsed = (await withModelMapping(ctx, item, parsed, mapping)) ?? parsed;
       ev.items.push({ ...parsed, attachmentMeta: meta });
     }
   }
   for (const it of ev.items) {
     ev.transactions.push(...it.transactions);
+    // A statement file the bank sent (camt.053, MT940, a CSV or spreadsheet export) is the bank statement.
+    if (it.attachment && STATEMENT_FORMATS.has(it.format) && it.transactions.length) it.documents.push(`bank_statement (${it.attachment})`);
     ev.accounts.push(...it.accounts.filter((a) => !ev.accounts.includes(a)));
-    if (it.documents.length || (it.format === 'json' && hasDocumentsList(it))) ev.documents = [...(ev.documents ?? []), ...it.documents];
+    if (it.documents.length) ev.documents = [...(ev.documents ?? []), ...it.documents];
   }
+  // A payload with an empty `documents: []` lists documents — none — which is not the same as listing none at all.
+  if (ev.documents === null && signals.some((s) => Array.isArray((s.payload as { documents?: unknown } | null)?.documents))) ev.documents = [];
   return ev;
 }
-
-const hasDocumentsList = (it: ParsedEvidence) => it.notes.some((n) => /documents/.test(n));
 
 function missingAttachment(s: Signal, a: SignalAttachment): ParsedEvidence {
   return {
@@ -69,7 +73,7 @@ function missingAttachment(s: Signal, a: SignalAttachment): ParsedEvidence {
 
 const MAPPING_FIELDS = ['transactions', 'date', 'amount', 'debit', 'credit', 'currency', 'direction', 'counterparty', 'counterpartyAccount', 'reference', 'description'] as const;
 
-async function withModelMapping(ctx: Pick<RoleContext, 'model' | 'logger' | 'abort'>, item: EvidenceItem, parsed: ParsedEvidence): Promise<ParsedEvidence | null> {
+async function withModelMapping(ctx: Pick<RoleContext, 'model' | 'logger' | 'abort'>, item: EvidenceItem, parsed: ParsedEvidence, rulesMapping: EvidenceMappingOverride | null): Promise<ParsedEvidence | null> {
   const table = await tabularRecords(item);
   if (!table || !table.records.length) return null;
   const sample = table.records.slice(0, 5).map((r) => r.fields);
@@ -91,18 +95,17 @@ async function withModelMapping(ctx: Pick<RoleContext, 'model' | 'logger' | 'abo
     ctx.logger.warn('model could not propose an evidence mapping', { error: (e as Error).message });
     return null;
   }
-  const check = validateMapping(table.records, proposal);
-  if (!check.total || check.readable / check.total < MODEL_MAPPING_MIN) {
-    return { ...parsed, notes: [...parsed.notes, `a model proposed a mapping (${describe(proposal)}), but it read only ${check.readable} of ${check.total} rows; not used`] };
+  const merged = { ...(rulesMapping ?? {}), ...proposal };
+  const check = validateMapping(
+    table.records.map((r) => r.fields),
+    merged,
+  );
+  if (!Object.keys(proposal).length || !check.total || check.readable / check.total < MODEL_MAPPING_MIN) {
+    return { ...parsed, notes: [...parsed.notes, `a model proposed a mapping (${describe(proposal) || 'none'}), but it read only ${check.readable} of ${check.total} rows; not used`] };
   }
-  const transactions = mapRecords(table.records, proposal, { signalId: item.signalId, attachment: item.name });
-  return {
-    ...parsed,
-    unreadable: null,
-    transactions,
-    mapping: { ...Object.fromEntries(MAPPING_FIELDS.map((k) => [k, (proposal as Record<string, string | undefined>)[k] ?? null])), by: 'model' } as ParsedEvidence['mapping'],
-    notes: [...parsed.notes, `mapping proposed by a model and checked against the data: it read ${check.readable} of ${check.total} rows`],
-  };
+  const again = await parseEvidenceItem(item, { mapping: merged, mappingBy: 'model' });
+  if (again.unreadable) return null;
+  return { ...again, notes: [...again.notes, `mapping proposed by a model and checked against the data: it read ${check.readable} of ${check.total} rows`] };
 }
 
 const describe = (m: EvidenceMappingOverride) =>

@@ -15,8 +15,11 @@ export interface EvidenceLocation {
   /** The attachment's file name, or null for the signal's JSON payload. */
   attachment: string | null;
   /**
-   * Human-readable position within the item: `row 14` (CSV/XLSX data row, 1-based),
-   * `transactions[3]` (JSON path), `Stmt[0].Ntry[4]` (camt), `statement 1, :61: #3` (MT940).
+   * Human-readable position within the item: `row 14` (CSV data row, 1-based),
+   * `row 14` / `Umsätze, row 14` (XLSX: the row number the spreadsheet shows; the sheet
+   * is named when it is not the first), `transactions[3]` (JSON path; `[3]` for a
+   * top-level array, `$` for a payload that is one transaction), `Stmt[0].Ntry[4]`
+   * (camt; `.TxDtls[1]` for a part of a batch entry), `statement 1, :61: #3` (MT940).
    */
   locator: string;
   /** 1-based line in the attachment where the entry starts, when the format has lines (CSV, MT940, XML). */
@@ -56,7 +59,9 @@ export type MappedField = 'date' | 'amount' | 'debit' | 'credit' | 'currency' | 
 /**
  * Which source field was read as what: column headers (CSV), flattened JSON paths
  * relative to a transaction (`creditor.name`), or the format's own elements
- * (`Ntry/Amt`, `:61:`). Null: not present.
+ * (`Ntry/Amt`, `:61:`). Null: not present. `counterparty` and `counterpartyAccount`
+ * may read `payeeField|payerField` (`creditorName|debtorName`) when the party depends on
+ * the direction: the first is read for a debit, the second for a credit.
  */
 export type FieldMapping = Record<MappedField, string | null> & {
   /** Where the list of transactions is (JSON path such as `data.transactions`, `Stmt[*].Ntry`), or null for a table. */
@@ -65,7 +70,11 @@ export type FieldMapping = Record<MappedField, string | null> & {
   by: 'format' | 'inferred' | 'rules' | 'model';
 };
 
-/** A mapping from the rules file (`evidenceMapping`) or a model: any subset; the rest is inferred. */
+/**
+ * A mapping from the rules file (`evidenceMapping`) or a model: any subset; the rest is
+ * inferred. Field names as in {@link FieldMapping} (`a|b` for payee|payer fields);
+ * `transactions` is a JSON path such as `data.transactions` or `statements[*].entries`.
+ */
 export type EvidenceMappingOverride = Partial<Record<MappedField, string>> & {
   transactions?: string;
   /** Decimal separator when it cannot be told from the data. */
