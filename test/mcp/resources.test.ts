@@ -35,6 +35,7 @@ describe('MCP resources', () => {
       'longhaul://sessions/{sessionId}/events',
       'longhaul://memory/{+namespace}',
       'longhaul://inbox',
+      'longhaul://sources',
     ]);
     // Reports are Markdown; a signal's file comes in its own media type (each read says which); everything else is JSON.
     const mimeType = (t: string) => (t.includes('/report') ? 'text/markdown' : t.includes('/attachments/') ? 'application/octet-stream' : 'application/json');
@@ -49,8 +50,8 @@ describe('MCP resources', () => {
     );
     expect(mine.resources.find((r) => r.uri === `longhaul://investigations/${id}`)).toMatchObject({ name: `TechCorp (${id})`, mimeType: 'application/json' });
     const theirs = await b.client.listResources();
-    // Only the inbox, which every caller has (empty here).
-    expect(theirs.resources.map((r) => r.uri)).toEqual(['longhaul://inbox']);
+    // Only the inbox and the sources, which every caller has (empty here).
+    expect(theirs.resources.map((r) => r.uri)).toEqual(['longhaul://inbox', 'longhaul://sources']);
   });
 
   it('reads investigation state, timeline, session and session events as JSON', async () => {

@@ -198,6 +198,14 @@ describe('compliance worker', () => {
       expect(report.markdown).toMatch(/Field mapping \(format/);
     });
 
+    it('screens the description of an export without a payee column (a UK current account)', async () => {
+      const csv = ['Date,Description,Paid out,Paid in,Balance', '03/11/2026,FASTER PAYMENT ORION SHELL HOLDINGS LTD REF 117,"4,500.00",,"95,500.00"', '04/11/2026,CARD PAYMENT TESCO STORES,42.10,,"95,457.90"'].join('\n');
+      const { result } = await check(null, { files: [{ name: 'statement.csv', mediaType: 'text/csv', content: csv }] });
+      expect(result.flags.filter((f) => f.rule === 'watch_list')).toEqual([expect.objectContaining({ text: expect.stringMatching(/description .* names the watch-list entry "Orion Shell Holdings Ltd"/), ruleSource: 'docs/lists/watchlist.csv:2' })]);
+      // The export names no currency: the watch list was screened, the thresholds could not be applied.
+      expect(result.unchecked.map((u) => u.reasons)).toEqual([['no currency — thresholds not applied'], ['no currency — thresholds not applied']]);
+    });
+
     it('screens against a watch list kept in a database table the rules name, citing the row', async () => {
       const payload = { transactions: [{ date: '2026-11-03', beneficiary: { name: 'BLUE LAGOON SHIPPING CO.' }, amount: { value: '1.250,00', currency: 'EUR' } }] };
       const { result } = await check(payload, { rules: withRates({ watchList: { lists: [{ ref: 'crm:sanctions', nameColumn: 'entity' }] } }) });

@@ -132,7 +132,20 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
       }
     }
     if (wl.enabled && screening) {
-      if (!t.counterparty) reasons.add('no counterparty recognised — not screened against the watch list');
+      if (!t.counterparty && t.description && screening.canScreen) {
+        // No payee field: the payee is in the description (many exports put it there).
+        const named = screening.phrases.find(t.description)[0];
+        if (named) {
+          flags.push({
+            rule: 'watch_list',
+            text: `${cap(describeTx(ref))}: its description ("${t.description.slice(0, 120)}") names the watch-list entry "${named.name}".`,
+            transaction: ref,
+            evidence: t.location,
+            citation: (named.citation as Citation | null) ?? null,
+            ruleSource: entrySource(named),
+          });
+        }
+      } else if (!t.counterparty) reasons.add('no counterparty recognised — not screened against the watch list');
       else if (!screening.canScreen) reasons.add('no watch list is available (watchList.lists, watchList.names or sources) — not screened');
       else {
         const hit = screening.index.screen(t.counterparty, wl.minScore)[0];

@@ -20,6 +20,8 @@ export interface ListRead {
 
 export interface Screening {
   index: WatchListIndex;
+  /** Entries of two words or more, found as a phrase in free text (a statement's description when it has no payee column). */
+  phrases: PhraseIndex;
   lists: ListRead[];
   /** True when there is something to screen against: a list with entries, names in the rules, or sources to search for marker lines. */
   canScreen: boolean;
@@ -59,7 +61,7 @@ export async function loadScreening(rules: ComplianceRules, sources: Sources): P
     for (const name of wl.names) entries.push({ name, normalized: normalizeName(name), citation: null, fields: {} });
     lists.push({ ref: 'rules file (watchList.names)', by: 'rules', entries: wl.names.length, problem: null });
   }
-  return { index: new WatchListIndex(entries), lists, canScreen: entries.length > 0 || sources.configured };
+  return { index: new WatchListIndex(entries), phrases: new PhraseIndex(entries), lists, canScreen: entries.length > 0 || sources.configured };
 }
 
 async function readList(sources: Sources, ref: string, nameColumn: string | undefined): Promise<{ entries: WatchListEntry[]; problem: string | null }> {
@@ -122,3 +124,38 @@ async function readList(sources: Sources, ref: string, nameColumn: string | unde
 
 /** `lists/watch.csv:4` or `rules file`: where a watch-list entry came from. */
 export const entrySource = (e: WatchListEntry) => (e.citation ? citationRef(e.citation as Citation) : 'rules file (watchList.names)');
+
+/**
+ * Watch-list names inside free text: many bank exports (a UK current account: Date,
+ * Description, Paid out, Paid in) have no payee column, the payee is in the
+ * description. An entry of two words or more matches when its words appear in the text
+ * in order, side by side, after the same normalisation (exact words: free text is no
+ * place for typo tolerance). Single-word entries are left out: in free text they would
+ * match ordinary words.
+ */
+export class PhraseIndex {
+  private readonly byFirst = new Map<string, WatchListEntry[]>();
+
+  constructor(entries: readonly WatchListEntry[]) {
+    for (const e of entries) {
+      const tokens = e.normalized.tokens;
+      if (tokens.length < 2) continue;
+      const list = this.byFirst.get(tokens[0]!) ?? [];
+      list.push(e);
+      this.byFirst.set(tokens[0]!, list);
+    }
+  }
+
+  /** Entries named in `text`, in the order they are found. */
+  find(text: string): WatchListEntry[] {
+    const words = normalizeName(text).text.split(' ');
+    const out: WatchListEntry[] = [];
+    words.forEach((w, i) => {
+      for (const e of this.byFirst.get(w) ?? []) {
+        const t = e.normalized.tokens;
+        if (!out.includes(e) && t.every((x, k) => words[i + k] === x)) out.push(e);
+      }
+    });
+    return out;
+  }
+}
