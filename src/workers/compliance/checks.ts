@@ -84,7 +84,7 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
   const wl = rules.watchList;
   const maxAge = maxRateAgeDays(rules);
   const markerCache = new Map<string, Citation | null>();
-  const noRate = new Map<string, TxRef[]>();
+  const noRate = new Map<string, Map<string, TxRef>>();
   const base = rules.currency.base;
 
   for (const it of evidence.items) {
@@ -118,7 +118,7 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
         const r = compare(t, th, base, rules, maxAge);
         if (r.kind === 'unchecked') {
           reasons.add(r.reason);
-          if (r.noRate) noRate.set(r.noRate, [...(noRate.get(r.noRate) ?? []), ref]);
+          if (r.noRate) noRate.set(r.noRate, (noRate.get(r.noRate) ?? new Map()).set(ref.id, ref));
         } else if (r.kind === 'above') {
           flags.push({
             rule: 'large_transaction',
@@ -170,7 +170,8 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
 
   for (const th of thresholds.filter((x) => x.kind === 'aggregate')) flags.push(...aggregateFlags(evidence.transactions, th, base, rules, maxAge));
 
-  for (const [currency, txs] of noRate) {
+  for (const [currency, byId] of noRate) {
+    const txs = [...byId.values()];
     flags.push({
       rule: 'needs_review',
       text: `${txs.length} transaction(s) in ${currency} could not be compared with the thresholds: no usable ${currency}→${base} rate (add a dated rate to currency.rates or currency.ratesFile). First: ${describeTx(txs[0]!)}. All are listed under "Unchecked".`,

@@ -160,10 +160,12 @@ export function plainConclusion(subject: string, flags: Flag[], complete: boolea
     );
   }
   if (!flags.length) return `No rule raised a flag for ${subject}. Recommendation: proceed, subject to the usual review.`;
-  const review = flags.some((f) => f.rule === 'needs_review' || f.rule === 'evidence_unreadable');
-  return (
-    `${flags.length} flag(s) for ${subject}: ${counts.join(', ')}. ` +
-    `Recommendation: enhanced due diligence before proceeding — resolve each flag above (approval for watch-listed counterparties, review of large transactions, the missing documents)` +
-    `${review ? '; part of the evidence could not be checked, so this report is not a clean bill: review the "Unchecked" section and the unreadable evidence first' : ''}.`
-  );
+  const has = (r: Flag['rule']) => flags.some((f) => f.rule === r);
+  const steps = [
+    has('watch_list') && 'MLRO approval or an exit for each watch-listed counterparty',
+    has('large_transaction') && 'enhanced review of each large transaction',
+    has('missing_document') && 'the missing documents',
+    (has('needs_review') || has('evidence_unreadable')) && 'the evidence that could not be checked (see "Unchecked" and the unreadable items) — until then this report is not a clean bill',
+  ].filter(Boolean);
+  return `${flags.length} flag(s) for ${subject}: ${counts.join(', ')}. Recommendation: enhanced due diligence before proceeding — resolve ${steps.join('; ')}.`;
 }
