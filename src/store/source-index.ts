@@ -42,6 +42,11 @@ export interface SourceChunk {
   sheet?: string | null;
   /** Table rows: the key column and value that identify the row. */
   row?: { column: string; value: string } | null;
+  /**
+   * The line of each of `text`'s lines, when they are not simply startLine, startLine + 1, …
+   * (HTML leaves out lines without text and may put several on one source line).
+   */
+  lines?: number[] | null;
   /** The passage's lines joined by `\n` (HTML stripped, CSV rows labelled); a row as `column: value` lines. */
   text: string;
 }
@@ -149,3 +154,6 @@ export function lazySourceIndex(location: string, open: () => SourceIndex): Sour
     },
   };
 }
+
+/** The file line of line `i` (0-based) of a chunk's text. */
+export const lineOf = (c: Pick<SourceChunk, 'startLine' | 'lines'>, i: number): number => c.lines?.[i] ?? c.startLine + i;

@@ -6,9 +6,9 @@ import type { IndexedRow, SourceChunk, SourceDocument, SourceHit, SourceIndex, S
 import { queryTerms } from './common.js';
 import { sqlCount } from './sqlite/db.js';
 
-// Version 2: documents and table rows (version 1 held files only). The index is a cache:
+// Version 3: documents and table rows (version 1 held files only), line maps (version 3). The index is a cache:
 // an older layout is dropped and rebuilt from the sources, never migrated.
-const VERSION = 2;
+const VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS chunks (
   sheet TEXT,
   row_key TEXT,
   row_hash TEXT,
-  gen INTEGER
+  gen INTEGER,
+  line_map TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_key, start_line);
 CREATE UNIQUE INDEX IF NOT EXISTS chunks_row ON chunks(doc_key, row_key) WHERE row_key IS NOT NULL;
@@ -69,6 +70,7 @@ interface ChunkRow {
   sheet: string | null;
   row_key: string | null;
   key_column: string | null;
+  line_map: string | null;
   text: string;
 }
 
@@ -91,6 +93,7 @@ const toChunk = (r: ChunkRow): SourceChunk => ({
   page: r.page,
   sheet: r.sheet,
   row: r.row_key !== null ? { column: r.key_column ?? 'key', value: r.row_key } : null,
+  lines: r.line_map ? r.line_map.split(',').map(Number) : null,
   text: r.text,
 });
 
@@ -135,7 +138,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
     deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_key = ?)'),
     deleteChunks: db.prepare('DELETE FROM chunks WHERE doc_key = ?'),
     deleteDoc: db.prepare('DELETE FROM documents WHERE key = ?'),
-    insertChunk: db.prepare('INSERT INTO chunks (doc_key, start_line, end_line, page, sheet, row_key, row_hash, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertChunk: db.prepare('INSERT INTO chunks (doc_key, start_line, end_line, page, sheet, row_key, row_hash, gen, line_map) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     insertFts: db.prepare('INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)'),
     updateRow: db.prepare('UPDATE chunks SET row_hash = ?, gen = ? WHERE id = ?'),
     markRow: db.prepare('UPDATE chunks SET gen = ? WHERE id = ?'),
@@ -166,7 +169,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
     q.deleteFts.run(doc.key);
     q.deleteChunks.run(doc.key);
     for (const c of chunks) {
-      const id = q.insertChunk.run(doc.key, c.startLine, c.endLine, c.page ?? null, c.sheet ?? null, c.row?.value ?? null, null, null).lastInsertRowid;
+      const id = q.insertChunk.run(doc.key, c.startLine, c.endLine, c.page ?? null, c.sheet ?? null, c.row?.value ?? null, null, null, c.lines?.join(',') ?? null).lastInsertRowid;
       q.insertFts.run(id, c.text);
     }
     q.upsertDoc.run({ ...doc, chunks: chunks.length, keyColumn: null });
@@ -231,7 +234,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
               q.insertFts.run(k.id, r.text);
               q.updateRow.run(r.hash, mark, k.id);
             } else {
-              const id = q.insertChunk.run(doc.key, 0, 0, null, null, r.key, r.hash, mark).lastInsertRowid;
+              const id = q.insertChunk.run(doc.key, 0, 0, null, null, r.key, r.hash, mark, null).lastInsertRowid;
               q.insertFts.run(id, r.text);
             }
           }
@@ -258,7 +261,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
       const match = matchOf(query);
       if (!match || topK <= 0) return [];
       const f = sourceFilter(opts.sources);
-      const sql = `SELECT c.id, c.start_line, c.end_line, c.page, c.sheet, c.row_key, d.key_column, d.key AS doc_key, d.source, d.kind, d.display,
+      const sql = `SELECT c.id, c.start_line, c.end_line, c.page, c.sheet, c.row_key, c.line_map, d.key_column, d.key AS doc_key, d.source, d.kind, d.display,
                           chunks_fts.text AS text, bm25(chunks_fts) AS rank
                    FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.key = c.doc_key
                    WHERE chunks_fts MATCH ?${f.sql} ORDER BY rank, c.doc_key, c.start_line, c.id LIMIT ${sqlCount(Math.floor(topK))}`;
@@ -285,7 +288,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
       return guard('read a document', () =>
         (
           prepared(
-            `SELECT c.id, c.start_line, c.end_line, c.page, c.sheet, c.row_key, d.key_column, chunks_fts.text AS text
+            `SELECT c.id, c.start_line, c.end_line, c.page, c.sheet, c.row_key, c.line_map, d.key_column, chunks_fts.text AS text
              FROM chunks c JOIN documents d ON d.key = c.doc_key JOIN chunks_fts ON chunks_fts.rowid = c.id
              WHERE c.doc_key = ? ORDER BY c.start_line, c.id LIMIT ${sqlCount(limit)}`,
           ).all(key) as ChunkRow[]

@@ -1,5 +1,6 @@
 import { citationRef, type Citation } from '../sources/citation.js';
 import type { Sources } from '../sources/library.js';
+import { lineOf } from '../../store/source-index.js';
 import { findPolicyThresholds } from './policy-thresholds.js';
 import type { ComplianceRules } from './rules.js';
 
@@ -43,7 +44,7 @@ export async function thresholdsInForce(rules: ComplianceRules, sources: Sources
     .flatMap((h) =>
       h.text.split('\n').map((text, i): { text: string; citation: Citation } => ({
         text,
-        citation: { source: h.source, file: h.display, startLine: h.startLine + i, endLine: h.startLine + i, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: text.trim().slice(0, 240), score: h.score },
+        citation: { source: h.source, file: h.display, startLine: lineOf(h, i), endLine: lineOf(h, i), page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: text.trim().slice(0, 240), score: h.score },
       })),
     );
   for (const p of findPolicyThresholds(lines)) {

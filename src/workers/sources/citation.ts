@@ -1,4 +1,4 @@
-import type { SourceHit } from '../../store/source-index.js';
+import { lineOf, type SourceHit } from '../../store/source-index.js';
 
 /** A cited passage or row: what a finding or a compliance flag points at. */
 export interface Citation {
@@ -77,5 +77,5 @@ export function cite(h: SourceHit, query: string): Citation {
     const snippet = lines.find((l) => l.trim())?.trim() ?? '';
     return { ...base, startLine: h.startLine, endLine: h.endLine, row: null, snippet: clipSnippet(snippet) };
   }
-  return { ...base, startLine: h.startLine + best, endLine: h.startLine + best, row: null, snippet: clipSnippet(lines[best]!.trim()) };
+  return { ...base, startLine: lineOf(h, best), endLine: lineOf(h, best), row: null, snippet: clipSnippet(lines[best]!.trim()) };
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { SourceDatabase, SourceRow } from '../../store/source-database.js';
-import type { SourceDocument, SourceHit, SourceIndex, SourceStatus } from '../../store/source-index.js';
+import { lineOf, type SourceDocument, type SourceHit, type SourceIndex, type SourceStatus } from '../../store/source-index.js';
 import { cite, clipSnippet, type Citation } from './citation.js';
 import type { DbSourceSpec, SourceSpec } from './config.js';
 import { extractDocument, documentKind } from './extract/index.js';
@@ -114,7 +114,7 @@ export class SourceLibrary implements Sources {
       }
       h.text.split('\n').forEach((l, i) => {
         if (!test(l)) return;
-        const line = h.startLine + i;
+        const line = lineOf(h, i);
         out.push({ source: h.source, file: h.display, startLine: line, endLine: line, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: clipSnippet(l.trim()), score: h.score });
       });
     }

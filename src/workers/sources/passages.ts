@@ -1,5 +1,5 @@
 import { jaccard, words } from '../../memory/text.js';
-import type { SourceHit } from '../../store/source-index.js';
+import { lineOf, type SourceHit } from '../../store/source-index.js';
 import { cite, clipSnippet, type Citation } from './citation.js';
 
 /** What a retrieval asks: the subject (who or what) and the task's own words. */
@@ -20,6 +20,8 @@ export interface Passage {
 
 /** Longest passage kept: one to three sentences. */
 const PASSAGE_CHARS = 420;
+/** Content words a unit needs to be a finding on its own. */
+const MIN_WORDS = 4;
 /** Units one hit may contribute (a passage holds several relevant sentences). */
 const PER_HIT = 3;
 /** Passages of one document before the others get their turn. */
@@ -32,6 +34,8 @@ interface Unit {
   start: number; // line offset within the hit
   end: number;
   kind: 'sentence' | 'item';
+  /** Sentences of one paragraph share it; a passage never grows past its paragraph. */
+  paragraph: number;
 }
 
 const STOP = new Set(
@@ -60,7 +64,8 @@ export function isHeading(line: string, firstOfDocument = false): boolean {
 }
 
 /** A line of a table rendered for search (`column: value; column: value`), a list item, or a key: value line. */
-const isItem = (line: string) => /^\s*([-*•+]|\d+[.)])\s+\S/.test(line) || /^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: .*)+$/.test(line.trim());
+const isItem = (line: string) =>
+  /^\s*([-*•+]|\d+[.)])\s+\S/.test(line) || /^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: .*)+$/.test(line.trim()) || /^[\p{Lu}][\p{L} -]{0,30}: \S.{0,60}$/u.test(line.trim());
 
 /**
  * JSON documents: each innermost object (no object nested in it) is one unit, written
@@ -80,7 +85,7 @@ function jsonUnits(lines: string[]): Unit[] {
         if (nested.has(start)) continue;
         const body = lines.slice(start, i + 1).join(' ');
         const pairs = [...body.matchAll(/"([^"]{1,60})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/g)].map((m) => `${m[1]}: ${m[2]!.replace(/^"|"$/g, '')}`);
-        if (pairs.length) out.push({ text: pairs.join('; '), start, end: i, kind: 'item' });
+        if (pairs.length) out.push({ text: pairs.join('; '), start, end: i, kind: 'item', paragraph: out.length });
       }
     }
   });
@@ -92,13 +97,19 @@ function jsonUnits(lines: string[]): Unit[] {
  * span), and list items or table rows as they are. Headings split paragraphs and are
  * never units.
  */
-export function units(text: string, startsDocument = false, json = false): Unit[] {
+export function units(text: string, opts: { startsDocument?: boolean; json?: boolean; lineNumbers?: readonly number[] | null; linePerParagraph?: boolean } = {}): Unit[] {
   const lines = text.split('\n');
-  if (json) return jsonUnits(lines);
+  if (opts.json) return jsonUnits(lines);
+  const startsDocument = opts.startsDocument ?? false;
+  // A new paragraph: every line of a Word file (a line is a paragraph there), and a jump
+  // in the line numbers (HTML leaves out lines without text; each block starts a line).
+  const breaksBefore = (i: number) => opts.linePerParagraph || (!!opts.lineNumbers && i > 0 && opts.lineNumbers[i]! > opts.lineNumbers[i - 1]! + 1);
   const out: Unit[] = [];
   let para: Array<{ text: string; line: number }> = [];
+  let paragraph = 0;
   const flush = () => {
     if (!para.length) return;
+    paragraph++;
     let joined = '';
     const starts: number[] = [];
     for (const p of para) {
@@ -116,13 +127,14 @@ export function units(text: string, startsDocument = false, json = false): Unit[
     let from = 0;
     for (const m of joined.matchAll(re)) {
       const to = m.index! + m[0].trimEnd().length;
-      out.push({ text: joined.slice(from, to).trim(), start: lineAt(from), end: lineAt(to - 1), kind: 'sentence' });
+      out.push({ text: joined.slice(from, to).trim(), start: lineAt(from), end: lineAt(to - 1), kind: 'sentence', paragraph });
       from = m.index! + m[0].length;
     }
-    if (from < joined.length) out.push({ text: joined.slice(from).trim(), start: lineAt(from), end: lineAt(joined.length - 1), kind: 'sentence' });
+    if (from < joined.length) out.push({ text: joined.slice(from).trim(), start: lineAt(from), end: lineAt(joined.length - 1), kind: 'sentence', paragraph });
     para = [];
   };
   lines.forEach((l, i) => {
+    if (breaksBefore(i)) flush();
     if (!l.trim() || isHeading(l, startsDocument && i === 0)) return flush();
     // An indented line right after a list item continues it (a wrapped bullet).
     const prev = out.at(-1);
@@ -133,7 +145,7 @@ export function units(text: string, startsDocument = false, json = false): Unit[
     }
     if (isItem(l)) {
       flush();
-      out.push({ text: l.trim().replace(/^([-*•+]|\d+[.)])\s+/, ''), start: i, end: i, kind: 'item' });
+      out.push({ text: l.trim().replace(/^([-*•+]|\d+[.)])\s+/, ''), start: i, end: i, kind: 'item', paragraph: -1 - i });
       return;
     }
     para.push({ text: l, line: i });
@@ -176,11 +188,13 @@ export function selectPassages(hits: readonly SourceHit[], q: PassageQuery, max:
       candidates.push({ citation: c, score: sc.value, matched: { subject: sc.s, task: sc.t } });
       continue;
     }
-    const us = units(h.text, h.startLine === 1 && (h.page ?? 1) === 1, h.display.toLowerCase().endsWith('.json'));
-    const scored = us.map((u) => ({ u, sc: score(contentWords(u.text), h.score) }));
+    const name = h.display.toLowerCase();
+    const us = units(h.text, { startsDocument: h.startLine === 1 && (h.page ?? 1) === 1, json: name.endsWith('.json'), lineNumbers: h.lines, linePerParagraph: name.endsWith('.docx') });
+    const scored = us.map((u) => ({ u, sc: score(contentWords(u.text), h.score), words: contentWords(u.text).size }));
     const picks = scored
       .map((x, i) => ({ x, i }))
-      .filter(({ x }) => x.sc.s + x.sc.t > 0)
+      // A fragment ("Subject: TechCorp", a signature) names the subject but answers nothing.
+      .filter(({ x }) => x.sc.s + x.sc.t > 0 && x.words >= MIN_WORDS)
       .sort((a, b) => b.x.sc.value - a.x.sc.value)
       .slice(0, PER_HIT);
     for (const { i: best } of picks) {
@@ -189,14 +203,14 @@ export function selectPassages(hits: readonly SourceHit[], q: PassageQuery, max:
       let text = scored[best]!.u.text;
       while (last + 1 < scored.length) {
         const next = scored[last + 1]!;
-        if (next.u.kind !== 'sentence' || scored[best]!.u.kind !== 'sentence' || next.sc.s + next.sc.t === 0) break;
+        if (next.u.kind !== 'sentence' || scored[best]!.u.kind !== 'sentence' || next.u.paragraph !== scored[best]!.u.paragraph || next.sc.s + next.sc.t === 0) break;
         if (text.length + 1 + next.u.text.length > PASSAGE_CHARS) break;
         text += ' ' + next.u.text;
         last++;
       }
       const sc = score(contentWords(text), h.score);
-      const startLine = h.startLine + scored[best]!.u.start;
-      const endLine = h.startLine + scored[last]!.u.end;
+      const startLine = lineOf(h, scored[best]!.u.start);
+      const endLine = lineOf(h, scored[last]!.u.end);
       candidates.push({
         citation: { source: h.source, file: h.display, startLine, endLine, page: h.page ?? null, sheet: h.sheet ?? null, row: null, snippet: clipSnippet(text, PASSAGE_CHARS), score: h.score },
         score: sc.value,

@@ -9,7 +9,7 @@ export const CHUNK_MAX_CHARS = 1_200;
 const LINE_UNITS: ReadonlySet<DocumentKind> = new Set(['csv', 'xlsx', 'docx']);
 
 /** Kinds where a Markdown heading starts a new passage. */
-const HEADED: ReadonlySet<DocumentKind> = new Set(['markdown', 'text']);
+const HEADED: ReadonlySet<DocumentKind> = new Set(['markdown', 'text', 'html']);
 
 const HEADING = /^#{1,6}\s/;
 
@@ -118,6 +118,10 @@ function chunkOf(lines: readonly ExtractedLine[], a: number, b: number): SourceC
       .map((l) => l.text)
       .join('\n'),
   };
+  // Line numbers that are not simply consecutive (HTML) travel with the chunk, so a
+  // citation of its third line names the file's line, not startLine + 2.
+  const numbers = lines.slice(a, b + 1).map((l) => l.line);
+  if (numbers.some((n, i) => n !== first.line + i)) chunk.lines = numbers;
   if (first.page !== undefined) chunk.page = first.page;
   if (first.sheet !== undefined) chunk.sheet = first.sheet;
   return chunk;
