@@ -1,12 +1,14 @@
 import type { MemoryEvent } from '../../domain/event.js';
 import type { EvidenceLocation, Transaction } from '../evidence/types.js';
-import { citationRef, type Citation } from '../sources/citation.js';
+import { cite, citationRef, clipSnippet, type Citation } from '../sources/citation.js';
+import { lineOf } from '../../store/source-index.js';
 import type { Sources } from '../sources/library.js';
 import type { Evidence } from './evidence.js';
 import { normalizeName } from './names.js';
 import { convert } from './rates.js';
 import { maxRateAgeDays, type ComplianceRules } from './rules.js';
 import { entrySource, type Screening } from './screening.js';
+import type { ScreeningHit } from './watch-list-index.js';
 import { policyCitation, thresholdsInForce, type Threshold } from './thresholds.js';
 
 export type FlagRule = 'large_transaction' | 'watch_list' | 'missing_document' | 'needs_review' | 'evidence_unreadable';
@@ -60,7 +62,9 @@ export const RULE_TITLES: Record<FlagRule, string> = {
   evidence_unreadable: 'Evidence unreadable',
 };
 
-export const money = (n: number, cur: string | null) => `${cur ? cur + ' ' : ''}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+// One formatter: toLocaleString builds a new Intl.NumberFormat on every call (≈30 µs), and a statement has thousands of amounts.
+const AMOUNT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export const money = (n: number, cur: string | null) => `${cur ? cur + ' ' : ''}${AMOUNT.format(n)}`;
 export const txRef = (t: Transaction): TxRef => ({ id: t.id, date: t.date, counterparty: t.counterparty, amount: t.amount, currency: t.currency, direction: t.direction, location: t.location });
 /** `USD 620,000.00 to Orion Shell Holdings Ltd on 2026-11-03`: a transaction in one phrase. */
 export const describeTx = (t: TxRef) =>
@@ -83,7 +87,9 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
   const thresholds = rules.largeTransaction.enabled ? await thresholdsInForce(rules, sources) : [];
   const wl = rules.watchList;
   const maxAge = maxRateAgeDays(rules);
-  const markerCache = new Map<string, Citation | null>();
+  const markers = new MarkerLines(sources, wl.markers);
+  // A statement names the same counterparties again and again: each is screened once.
+  const screened = new Map<string, ScreeningHit | null>();
   const noRate = new Map<string, Map<string, TxRef>>();
   const base = rules.currency.base;
 
@@ -148,8 +154,9 @@ export async function runChecks(rules: ComplianceRules, evidence: Evidence, find
       } else if (!t.counterparty) reasons.add('no counterparty recognised — not screened against the watch list');
       else if (!screening.canScreen) reasons.add('no watch list is available (watchList.lists, watchList.names or sources) — not screened');
       else {
-        const hit = screening.index.screen(t.counterparty, wl.minScore)[0];
-        const marker = hit ? null : await markerLine(sources, t.counterparty, wl.markers, markerCache);
+        let hit = screened.get(t.counterparty);
+        if (hit === undefined) screened.set(t.counterparty, (hit = screening.index.screen(t.counterparty, wl.minScore)[0] ?? null));
+        const marker = hit ? null : await markers.find(t.counterparty);
         if (hit) {
           flags.push({
             rule: 'watch_list',
@@ -256,21 +263,72 @@ function aggregateFlags(txs: readonly Transaction[], th: Threshold, base: string
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** A source line that names the counterparty together with a watch-list marker (`Globex Holdings Ltd, …, watch list`), an entry line first. */
-async function markerLine(sources: Sources, counterparty: string, markers: readonly string[], cache: Map<string, Citation | null>): Promise<Citation | null> {
-  const name = normalizeName(counterparty).text;
-  if (!name || !sources.configured) return null;
-  if (cache.has(name)) return cache.get(name)!;
-  const lines = (await sources.findLines(counterparty, (l) => normalizeName(l).text.includes(name) && hasMarker(l, markers), 10)).sort(
-    (a, b) => Number(isEntry(b.snippet, markers)) - Number(isEntry(a.snippet, markers)),
-  );
-  cache.set(name, lines[0] ?? null);
-  return lines[0] ?? null;
+/** Chunks read for marker lines at most; more means the sources are full of them, and each counterparty is searched on its own. */
+const MARKER_HITS = 1_000;
+
+/**
+ * Source lines that name a counterparty together with a watch-list marker (`Globex
+ * Holdings Ltd, CY, watch list`), an entry line before prose. The lines holding a marker
+ * are read once per check and each counterparty is looked up among them (whole words,
+ * after the same normalisation as the screening) — one search instead of one per
+ * counterparty. If the marker search is saturated, each counterparty is searched.
+ */
+class MarkerLines {
+  private lines: Array<{ citation: Citation; text: string; entry: boolean }> | null = null;
+  private saturated = false;
+  private readonly cache = new Map<string, Citation | null>();
+  private readonly lower: string[];
+
+  constructor(
+    private readonly sources: Sources,
+    private readonly markers: readonly string[],
+  ) {
+    this.lower = markers.map((m) => m.toLowerCase());
+  }
+
+  private hasMarker(line: string): boolean {
+    const low = line.toLowerCase();
+    return this.lower.some((m) => low.includes(m));
+  }
+
+  async find(counterparty: string): Promise<Citation | null> {
+    const name = normalizeName(counterparty).text;
+    if (!name || !this.sources.configured) return null;
+    if (this.cache.has(name)) return this.cache.get(name)!;
+    const padded = ` ${name} `;
+    let found: Array<{ citation: Citation; entry: boolean }>;
+    if (!this.lines) await this.load();
+    if (this.saturated) {
+      found = (await this.sources.findLines(counterparty, (l) => this.hasMarker(l) && ` ${normalizeName(l).text} `.includes(padded), 10)).map((c) => ({ citation: c, entry: isEntry(c.snippet, this.markers) }));
+    } else found = this.lines!.filter((l) => l.text.includes(padded));
+    const best = found.find((f) => f.entry) ?? found[0];
+    this.cache.set(name, best?.citation ?? null);
+    return best?.citation ?? null;
+  }
+
+  private async load(): Promise<void> {
+    const hits = await this.sources.hits(this.markers.join(' '), MARKER_HITS);
+    this.saturated = hits.length >= MARKER_HITS;
+    this.lines = [];
+    for (const h of hits) {
+      h.text.split('\n').forEach((l, i) => {
+        if (!this.hasMarker(l)) return;
+        const line = lineOf(h, i);
+        const citation: Citation = { source: h.source, file: h.display, startLine: line, endLine: line, page: h.page ?? null, sheet: h.sheet ?? null, row: h.row ? cite(h, '').row : null, snippet: clipSnippet(l.trim()), score: h.score };
+        this.lines!.push({ citation, text: ` ${normalizeName(l).text} `, entry: isEntry(l, this.markers) });
+      });
+    }
+  }
 }
 
-const hasMarker = (line: string, markers: readonly string[]) => markers.some((m) => line.toLowerCase().includes(m.toLowerCase()));
 /** A list entry (`status: watch list`), not prose that mentions the list. */
-export const isEntry = (line: string, markers: readonly string[]) => markers.some((m) => new RegExp(`[:,;]\\s*${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(line));
+export const isEntry = (line: string, markers: readonly string[]) => markers.some((m) => entryPattern(m).test(line));
+const entryPatterns = new Map<string, RegExp>();
+const entryPattern = (m: string) => {
+  let re = entryPatterns.get(m);
+  if (!re) entryPatterns.set(m, (re = new RegExp(`[:,;]\\s*${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i')));
+  return re;
+};
 
 /** Retrieval findings that are watch-list entries (`status: watch list`), not policy prose about the list. */
 function findingFlags(findings: readonly MemoryEvent[], markers: readonly string[], already: readonly Flag[]): Flag[] {

@@ -108,7 +108,12 @@ function evidenceSection(r: ReportInput, out: string[]): void {
       const currencies = [...new Set(txs.map((t) => t.currency).filter(Boolean))];
       const total = txs.reduce((n, t) => n + (t.amount ?? 0), 0);
       const amounts = txs.length ? `, ${currencies.length === 1 ? money(total, currencies[0]!) : `${currencies.length} currencies`} in total` : '';
-      out.push(`  - ${what}: ${it.format}; ${it.unreadable ? `**unreadable** — ${it.unreadable.reason}` : `${txs.length} transaction(s)${amounts}`}.`);
+      const held = it.unreadable
+        ? `**unreadable** — ${it.unreadable.reason}`
+        : !txs.length && it.documents.length
+          ? `no transactions; documents: ${it.documents.map((d) => `\`${d}\``).join(', ')}`
+          : `${txs.length} transaction(s)${amounts}`;
+      out.push(`  - ${what}: ${it.format}; ${held}.`);
       if (it.mapping) {
         const fields = MAPPED.filter((k) => it.mapping![k]).map((k) => `${k} ← \`${it.mapping![k]}\``);
         out.push(`    - Field mapping (${it.mapping.by}${it.mapping.transactions ? `, list \`${it.mapping.transactions}\`` : ''}): ${fields.join(', ') || 'none'}.`);
@@ -162,10 +167,10 @@ export function plainConclusion(subject: string, flags: Flag[], complete: boolea
   if (!flags.length) return `No rule raised a flag for ${subject}. Recommendation: proceed, subject to the usual review.`;
   const has = (r: Flag['rule']) => flags.some((f) => f.rule === r);
   const steps = [
-    has('watch_list') && 'MLRO approval or an exit for each watch-listed counterparty',
-    has('large_transaction') && 'enhanced review of each large transaction',
-    has('missing_document') && 'the missing documents',
-    (has('needs_review') || has('evidence_unreadable')) && 'the evidence that could not be checked (see "Unchecked" and the unreadable items) — until then this report is not a clean bill',
+    has('watch_list') && 'approve (MLRO) or exit each watch-listed counterparty',
+    has('large_transaction') && 'review each large transaction',
+    has('missing_document') && 'obtain the missing documents',
+    (has('needs_review') || has('evidence_unreadable')) && 'review the evidence that could not be checked (the "Unchecked" section and any unreadable item) — until then this report is not a clean bill',
   ].filter(Boolean);
-  return `${flags.length} flag(s) for ${subject}: ${counts.join(', ')}. Recommendation: enhanced due diligence before proceeding — resolve ${steps.join('; ')}.`;
+  return `${flags.length} flag(s) for ${subject}: ${counts.join(', ')}. Recommendation: enhanced due diligence before proceeding: ${steps.join('; ')}.`;
 }

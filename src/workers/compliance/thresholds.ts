@@ -55,11 +55,13 @@ export async function thresholdsInForce(rules: ComplianceRules, sources: Sources
   return out;
 }
 
-/** The policy line a rule's flags cite: the best line of the best passage that holds `prefer`, else its best line. */
+/**
+ * The policy line a rule's flags cite: a line of the best passages for `query` that
+ * states the rule (`prefer`: it holds the threshold, the document's name). Null when no
+ * line does — a flag is better without a citation than with a passage that only shares
+ * words with the rule.
+ */
 export async function policyCitation(sources: Sources, query: string, prefer: (line: string) => boolean): Promise<Citation | null> {
   if (!sources.configured) return null;
-  const preferred = await sources.findLines(query, prefer, 5);
-  if (preferred[0]) return preferred[0];
-  return (await sources.search(query, 1))[0] ?? null;
+  return (await sources.findLines(query, prefer, 5))[0] ?? null;
 }
-
