@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import writeXlsxFile from 'write-excel-file/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { FakeClock } from '../../src/domain/clock.js';
@@ -204,6 +205,24 @@ describe('compliance worker', () => {
       expect(result.flags.filter((f) => f.rule === 'watch_list')).toEqual([expect.objectContaining({ text: expect.stringMatching(/description .* names the watch-list entry "Orion Shell Holdings Ltd"/), ruleSource: 'docs/lists/watchlist.csv:2' })]);
       // The export names no currency: the watch list was screened, the thresholds could not be applied.
       expect(result.unchecked.map((u) => u.reasons)).toEqual([['no currency — thresholds not applied'], ['no currency — thresholds not applied']]);
+      // Unless the rules say which currency such an export is in.
+      const gbp = await check(null, { files: [{ name: 'statement.csv', mediaType: 'text/csv', content: csv }], rules: withRates({ evidenceMapping: { defaultCurrency: 'GBP' } }) });
+      expect(gbp.result.transactions).toMatchObject({ read: 2, checked: 2, unchecked: 0 });
+      expect(gbp.report.markdown).toMatch(/2 transaction\(s\) without a currency read as GBP \(evidenceMapping.defaultCurrency\)/);
+    });
+
+    it('screens against one sheet of a workbook the rules name', async () => {
+      const workbook = await writeXlsxFile([
+        { sheet: 'Notes', data: [['Name', 'Comment'], ['Orion Shell Holdings Ltd', 'met at a fair']] },
+        { sheet: 'Sanctions', data: [['Entity', 'Programme'], ['Kestrel Metals FZE', 'EU 2026/14'], ['Blue Lagoon Shipping Co', 'OFAC']] },
+      ] as never).toBuffer();
+      writeFileSync(join(dir, 'docs', 'screening.xlsx'), workbook);
+      const payload = { transactions: [{ date: '2026-11-03', to: 'KESTREL METALS F.Z.E.', amount: 100, currency: 'EUR' }] };
+      const { result } = await check(payload, { rules: withRates({ watchList: { detectLists: false, lists: [{ ref: 'docs/screening.xlsx', sheet: 'Sanctions' }] } }) });
+      expect(result.flags.map((f) => [f.rule, citationRef(f.citation!)])).toEqual([['watch_list', 'docs/screening.xlsx:Sanctions!2']]);
+      const missing = await check(payload, { rules: withRates({ watchList: { detectLists: false, lists: [{ ref: 'docs/screening.xlsx', sheet: 'PEPs' }] } }) });
+      expect(missing.result.flags[0]!.text).toMatch(/no sheet "PEPs" \(sheets: Notes, Sanctions\)/);
+      rmSync(join(dir, 'docs', 'screening.xlsx'));
     });
 
     it('screens against a watch list kept in a database table the rules name, citing the row', async () => {

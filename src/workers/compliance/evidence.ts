@@ -26,7 +26,13 @@ const MODEL_MAPPING_MIN = 0.8;
  * chance: the model proposes a mapping from the fields and a few rows, and it is used
  * only if it reads at least 80% of the rows — a model may add, never make things up.
  */
-export async function readEvidence(ctx: Pick<RoleContext, 'readAttachment' | 'model' | 'logger' | 'abort'>, signals: readonly Signal[], mapping: EvidenceMappingOverride | null): Promise<Evidence> {
+export async function readEvidence(
+  ctx: Pick<RoleContext, 'readAttachment' | 'model' | 'logger' | 'abort'>,
+  signals: readonly Signal[],
+  rulesMapping: (EvidenceMappingOverride & { defaultCurrency?: string }) | null,
+): Promise<Evidence> {
+  const { defaultCurrency, ...fields } = rulesMapping ?? {};
+  const mapping = Object.keys(fields).length ? fields : null;
   const ev: Evidence = { signals: [...signals], items: [], transactions: [], documents: null, accounts: [] };
   for (const s of signals) {
     const inputs: Array<{ item: EvidenceItem; meta: SignalAttachment | null }> = [];
@@ -42,6 +48,7 @@ export async function readEvidence(ctx: Pick<RoleContext, 'readAttachment' | 'mo
     for (const { item, meta } of inputs) {
       let parsed = await parseEvidenceItem(item, mapping ? { mapping } : undefined);
       if (parsed.unreadable && ctx.model && !ctx.abort.aborted) parsed = (await withModelMapping(ctx, item, parsed, mapping)) ?? parsed;
+      if (defaultCurrency) parsed = withDefaultCurrency(parsed, defaultCurrency);
       ev.items.push({ ...parsed, attachmentMeta: meta });
     }
   }
@@ -55,6 +62,17 @@ export async function readEvidence(ctx: Pick<RoleContext, 'readAttachment' | 'mo
   // A payload with an empty `documents: []` lists documents — none — which is not the same as listing none at all.
   if (ev.documents === null && signals.some((s) => Array.isArray((s.payload as { documents?: unknown } | null)?.documents))) ev.documents = [];
   return ev;
+}
+
+/** Transactions that name no currency get the rules' `defaultCurrency`, and the item says so. */
+function withDefaultCurrency(parsed: ParsedEvidence, currency: string): ParsedEvidence {
+  let n = 0;
+  const transactions = parsed.transactions.map((t) => {
+    if (t.currency) return t;
+    n++;
+    return { ...t, currency, problems: t.problems.filter((p) => p !== 'no currency') };
+  });
+  return n ? { ...parsed, transactions, notes: [...parsed.notes, `${n} transaction(s) without a currency read as ${currency} (evidenceMapping.defaultCurrency)`] } : parsed;
 }
 
 function missingAttachment(s: Signal, a: SignalAttachment): ParsedEvidence {

@@ -38,12 +38,14 @@ import { parseRates, type RateTable } from './rates.js';
  * - `requiredDocuments`: each of `documents` neither listed by the evidence nor attached
  *   to it is flagged.
  * - `evidenceMapping`: which evidence field is the date, amount, counterparty… for
- *   shapes the inference cannot read (it wins over the inference for the fields it names).
+ *   shapes the inference cannot read (it wins over the inference for the fields it names);
+ *   `defaultCurrency` is the currency of transactions that name none (an export without a
+ *   currency column), said in the report.
  * - Each rule's `policyQuery` finds the policy passage a flag cites in the sources.
  */
 const Rule = z.object({ enabled: z.boolean().describe('false switches the rule off'), policyQuery: z.string().min(1).describe('words that find the policy passage to cite') });
 const CURRENCY = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"');
-const ListRef = z.union([z.string().min(1), z.object({ ref: z.string().min(1), nameColumn: z.string().min(1).optional() }).strict()]);
+const ListRef = z.union([z.string().min(1), z.object({ ref: z.string().min(1), nameColumn: z.string().min(1).optional(), sheet: z.string().min(1).optional() }).strict()]);
 const Mapping = z
   .object({
     transactions: z.string(),
@@ -59,6 +61,7 @@ const Mapping = z
     description: z.string(),
     decimal: z.enum([',', '.']),
     dateOrder: z.enum(['DMY', 'MDY', 'YMD']),
+    defaultCurrency: CURRENCY,
   })
   .partial()
   .strict();

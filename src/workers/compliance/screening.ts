@@ -41,10 +41,10 @@ export async function loadScreening(rules: ComplianceRules, sources: Sources): P
   const wl = rules.watchList;
   const entries: WatchListEntry[] = [];
   const lists: ListRead[] = [];
-  const refs = new Map<string, { nameColumn?: string; by: 'rules' | 'detected' }>();
+  const refs = new Map<string, { nameColumn?: string; sheet?: string; by: 'rules' | 'detected' }>();
   for (const l of wl.lists) {
     const ref = typeof l === 'string' ? l : l.ref;
-    refs.set(ref, { nameColumn: typeof l === 'string' ? undefined : l.nameColumn, by: 'rules' });
+    refs.set(ref, typeof l === 'string' ? { by: 'rules' } : { nameColumn: l.nameColumn, sheet: l.sheet, by: 'rules' });
   }
   if (wl.detectLists && sources.configured) {
     for (const d of await sources.documents()) {
@@ -53,7 +53,7 @@ export async function loadScreening(rules: ComplianceRules, sources: Sources): P
     }
   }
   for (const [ref, o] of refs) {
-    const read = await readList(sources, ref, o.nameColumn).catch((e: unknown) => ({ entries: [] as WatchListEntry[], problem: (e as Error).message }));
+    const read = await readList(sources, ref, o.nameColumn, o.sheet).catch((e: unknown) => ({ entries: [] as WatchListEntry[], problem: (e as Error).message }));
     entries.push(...read.entries);
     lists.push({ ref, by: o.by, entries: read.entries.length, problem: read.problem ?? (read.entries.length ? null : 'no entries could be read') });
   }
@@ -64,7 +64,7 @@ export async function loadScreening(rules: ComplianceRules, sources: Sources): P
   return { index: new WatchListIndex(entries), phrases: new PhraseIndex(entries), lists, canScreen: entries.length > 0 || sources.configured };
 }
 
-async function readList(sources: Sources, ref: string, nameColumn: string | undefined): Promise<{ entries: WatchListEntry[]; problem: string | null }> {
+async function readList(sources: Sources, ref: string, nameColumn: string | undefined, sheet: string | undefined): Promise<{ entries: WatchListEntry[]; problem: string | null }> {
   const content = await sources.read(ref, MAX_ENTRIES);
   if (!content) return { entries: [], problem: `not found among the configured sources (a file path such as "docs/lists/watch.csv", or an allow-listed table such as "erp:sanctions")` };
   const out: WatchListEntry[] = [];
@@ -101,9 +101,11 @@ async function readList(sources: Sources, ref: string, nameColumn: string | unde
     snippet: clipSnippet(snippet),
     score: 1,
   });
-  if (content.tables.length) {
+  const tables = sheet ? content.tables.filter((t) => t.sheet === sheet) : content.tables;
+  if (sheet && !tables.length) return { entries: [], problem: `no sheet "${sheet}" (sheets: ${content.tables.map((t) => t.sheet).join(', ') || 'none'})` };
+  if (tables.length) {
     const problems: string[] = [];
-    for (const t of content.tables) {
+    for (const t of tables) {
       const found = entriesFromTable(t, { nameColumn });
       if (found.problem) {
         problems.push(`${t.sheet ? `sheet ${t.sheet}: ` : ''}${found.problem}`);
