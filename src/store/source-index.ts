@@ -113,8 +113,6 @@ export interface SourceIndex {
   search(query: string, topK: number, opts?: { sources?: readonly string[] }): Promise<SourceHit[]>;
   /** How many chunks of files and rows of tables match any of the words, counting at most `cap` of each. */
   countMatches(query: string, cap: number, opts?: { sources?: readonly string[] }): Promise<{ passages: number; rows: number }>;
-  /** Every chunk of one document, in line order (a watch list read whole). At most `limit`. */
-  documentChunks(key: string, limit: number): Promise<SourceChunk[]>;
   putStatus(status: SourceStatus): Promise<void>;
   listStatus(): Promise<SourceStatus[]>;
   /** Forgets a source no longer configured: its status, documents and chunks. */
@@ -125,8 +123,11 @@ export interface SourceIndex {
 export interface TableWriter {
   /** Indexes one batch (one transaction). Returns how many rows were new or changed. */
   write(rows: readonly IndexedRow[]): Promise<number>;
-  /** Drops rows not written since begin, records the document with its row count. Returns rows removed. */
-  finish(): Promise<{ rows: number; removed: number }>;
+  /**
+   * Drops rows not written since begin, records the document with its row count. Returns
+   * rows removed, and rows skipped because an earlier row of this refresh had their key.
+   */
+  finish(): Promise<{ rows: number; removed: number; duplicates: number }>;
 }
 
 /**
@@ -145,7 +146,6 @@ export function lazySourceIndex(location: string, open: () => SourceIndex): Sour
     beginTable: (d, k) => get().beginTable(d, k),
     search: (q, k, o) => get().search(q, k, o),
     countMatches: (q, c, o) => get().countMatches(q, c, o),
-    documentChunks: (k, l) => get().documentChunks(k, l),
     putStatus: (s) => get().putStatus(s),
     listStatus: () => get().listStatus(),
     removeSource: (n) => get().removeSource(n),

@@ -178,6 +178,16 @@ describe('a SQLite database source', () => {
     expect((await lib.search('Orion', 1)).map(citationRef)).toEqual(['crm:accounts#id=2']);
   });
 
+  it('indexes one row per key of a view whose key repeats, and says how many were left out', async () => {
+    const db = new Database(file);
+    db.exec("CREATE VIEW by_country AS SELECT 'DE' AS country, name FROM accounts WHERE id = 1 UNION ALL SELECT 'CY', name FROM accounts WHERE id = 2 UNION ALL SELECT 'CY', 'Globex Holdings Ltd';");
+    db.close();
+    const view = library([{ kind: 'database', name: 'crm', url: `sqlite:${file}`, tables: ['by_country'], keys: { by_country: 'country' }, maxAgeMs: 3_600_000 }]);
+    const r = await view.refresh();
+    expect(r.sources[0]).toMatchObject({ chunks: 2, errors: [expect.stringMatching(/by_country: 1 row\(s\) share their "country" with an earlier row/)] });
+    await view.close();
+  });
+
   it('reads a whole allow-listed table fresh for a check, and nothing else', async () => {
     const t = await lib.read('crm:accounts');
     expect(t).toMatchObject({ kind: 'table', keyColumn: 'id', truncated: false });

@@ -6,9 +6,9 @@ import type { IndexedRow, SourceChunk, SourceDocument, SourceHit, SourceIndex, S
 import { queryTerms } from './common.js';
 import { sqlCount } from './sqlite/db.js';
 
-// Version 3: documents and table rows (version 1 held files only), line maps (version 3). The index is a cache:
+// Version 4: documents and table rows (version 1 held files only), line maps (3), no generations (4). The index is a cache:
 // an older layout is dropped and rebuilt from the sources, never migrated.
-const VERSION = 3;
+const VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -34,7 +34,6 @@ CREATE TABLE IF NOT EXISTS chunks (
   sheet TEXT,
   row_key TEXT,
   row_hash TEXT,
-  gen INTEGER,
   line_map TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_key, start_line);
@@ -44,8 +43,6 @@ CREATE TABLE IF NOT EXISTS sources (
   name TEXT PRIMARY KEY,
   status TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS generations (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-INSERT OR IGNORE INTO generations (id, value) VALUES (1, 0);
 `;
 
 interface DocRow {
@@ -138,20 +135,17 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
     deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_key = ?)'),
     deleteChunks: db.prepare('DELETE FROM chunks WHERE doc_key = ?'),
     deleteDoc: db.prepare('DELETE FROM documents WHERE key = ?'),
-    insertChunk: db.prepare('INSERT INTO chunks (doc_key, start_line, end_line, page, sheet, row_key, row_hash, gen, line_map) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertChunk: db.prepare('INSERT INTO chunks (doc_key, start_line, end_line, page, sheet, row_key, row_hash, line_map) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     insertFts: db.prepare('INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)'),
-    updateRow: db.prepare('UPDATE chunks SET row_hash = ?, gen = ? WHERE id = ?'),
-    markRow: db.prepare('UPDATE chunks SET gen = ? WHERE id = ?'),
+    updateRow: db.prepare('UPDATE chunks SET row_hash = ? WHERE id = ?'),
     deleteFtsRow: db.prepare('DELETE FROM chunks_fts WHERE rowid = ?'),
-    staleRows: db.prepare<[string, number], { id: number }>('SELECT id FROM chunks WHERE doc_key = ? AND gen <> ?'),
+    rowIds: db.prepare<[string], number>('SELECT id FROM chunks WHERE doc_key = ?').pluck(),
     deleteChunk: db.prepare('DELETE FROM chunks WHERE id = ?'),
     countChunks: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM chunks WHERE doc_key = ?'),
     putStatus: db.prepare('INSERT INTO sources (name, status) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET status = excluded.status'),
     statuses: db.prepare<[], { name: string; status: string }>('SELECT name, status FROM sources ORDER BY name'),
     deleteStatus: db.prepare('DELETE FROM sources WHERE name = ?'),
     keysOfSource: db.prepare<[string], { key: string }>('SELECT key FROM documents WHERE source = ?'),
-    // A table refresh marks the rows it saw with a new generation; rows left on an older one are gone from the source.
-    nextGeneration: db.prepare<[], { value: number }>('UPDATE generations SET value = value + 1 WHERE id = 1 RETURNING value'),
   };
   const statements = new Map<string, Database.Statement>();
   const prepared = (sql: string) => {
@@ -169,7 +163,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
     q.deleteFts.run(doc.key);
     q.deleteChunks.run(doc.key);
     for (const c of chunks) {
-      const id = q.insertChunk.run(doc.key, c.startLine, c.endLine, c.page ?? null, c.sheet ?? null, c.row?.value ?? null, null, null, c.lines?.join(',') ?? null).lastInsertRowid;
+      const id = q.insertChunk.run(doc.key, c.startLine, c.endLine, c.page ?? null, c.sheet ?? null, c.row?.value ?? null, null, c.lines?.join(',') ?? null).lastInsertRowid;
       q.insertFts.run(id, c.text);
     }
     q.upsertDoc.run({ ...doc, chunks: chunks.length, keyColumn: null });
@@ -210,32 +204,55 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
       guard('remove a document', () => db.transaction(removeDoc)(key));
     },
     beginTable(doc, keyColumn): TableWriter {
-      const mark = guard('start a table', () => q.nextGeneration.get()!.value);
+      // The chunk ids this refresh saw, as a bitmap over rowids (dense, so 1M rows cost ~125 KB):
+      // rows it did not see are gone from the source. Marking them in the table instead would
+      // be a write per unchanged row.
+      let seen = new Uint8Array(1 << 16);
+      const see = (id: number) => {
+        if (id >> 3 >= seen.length) {
+          const grown = new Uint8Array(Math.max(seen.length * 2, (id >> 3) + 1));
+          grown.set(seen);
+          seen = grown;
+        }
+        seen[id >> 3]! |= 1 << (id & 7);
+      };
+      const wasSeen = (id: number) => id >> 3 < seen.length && (seen[id >> 3]! & (1 << (id & 7))) !== 0;
       const lookup = (keys: string[]) =>
         prepared(`SELECT id, row_key, row_hash FROM chunks WHERE doc_key = ? AND row_key IN (${keys.map(() => '?').join(', ')})`).all(doc.key, ...keys) as Array<{
           id: number;
           row_key: string;
           row_hash: string;
         }>;
+      // Rows whose key another row of this refresh already had (a view keyed by a column that
+      // is not unique): a citation must name one row, so the first is kept and they are counted.
+      let duplicates = 0;
       const writeBatch = db.transaction((rows: readonly IndexedRow[]) => {
         let changed = 0;
         for (let i = 0; i < rows.length; i += LOOKUP_BATCH) {
           const part = rows.slice(i, i + LOOKUP_BATCH);
           const known = new Map(lookup(part.map((r) => r.key)).map((r) => [r.row_key, r]));
+          const inPart = new Set<string>();
           for (const r of part) {
             const k = known.get(r.key);
+            if (inPart.has(r.key) || (k && wasSeen(k.id))) {
+              duplicates++;
+              continue;
+            }
+            inPart.add(r.key);
             if (k && k.row_hash === r.hash) {
-              q.markRow.run(mark, k.id);
+              see(k.id);
               continue;
             }
             changed++;
             if (k) {
               q.deleteFtsRow.run(k.id);
               q.insertFts.run(k.id, r.text);
-              q.updateRow.run(r.hash, mark, k.id);
+              q.updateRow.run(r.hash, k.id);
+              see(k.id);
             } else {
-              const id = q.insertChunk.run(doc.key, 0, 0, null, null, r.key, r.hash, mark, null).lastInsertRowid;
+              const id = q.insertChunk.run(doc.key, 0, 0, null, null, r.key, r.hash, null).lastInsertRowid;
               q.insertFts.run(id, r.text);
+              see(Number(id));
             }
           }
         }
@@ -243,14 +260,16 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
       });
       const finish = db.transaction(() => {
         let removed = 0;
-        for (const { id } of q.staleRows.all(doc.key, mark)) {
+        const stale: number[] = [];
+        for (const id of q.rowIds.iterate(doc.key)) if (!wasSeen(id)) stale.push(id);
+        for (const id of stale) {
           q.deleteFtsRow.run(id);
           q.deleteChunk.run(id);
           removed++;
         }
         const rows = q.countChunks.get(doc.key)!.n;
         q.upsertDoc.run({ ...doc, hash: null, chunks: rows, status: 'indexed', error: null, keyColumn });
-        return { rows, removed };
+        return { rows, removed, duplicates };
       });
       return {
         write: async (rows) => guard('index table rows', () => writeBatch(rows)),
@@ -283,17 +302,6 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
           ).get(match, kind, ...f.params) as { n: number }
         ).n;
       return guard('count matches', () => ({ passages: count('file'), rows: count('table') }));
-    },
-    async documentChunks(key, limit) {
-      return guard('read a document', () =>
-        (
-          prepared(
-            `SELECT c.id, c.start_line, c.end_line, c.page, c.sheet, c.row_key, c.line_map, d.key_column, chunks_fts.text AS text
-             FROM chunks c JOIN documents d ON d.key = c.doc_key JOIN chunks_fts ON chunks_fts.rowid = c.id
-             WHERE c.doc_key = ? ORDER BY c.start_line, c.id LIMIT ${sqlCount(limit)}`,
-          ).all(key) as ChunkRow[]
-        ).map(toChunk),
-      );
     },
     async putStatus(status) {
       guard('record a source status', () => q.putStatus.run(status.name, JSON.stringify(status)));

@@ -19,7 +19,7 @@ export interface DatabaseRefresh {
 }
 
 /** The index key of an allow-listed table. */
-export const tableKey = (source: string, table: string) => `table:${source}:${table}`;
+const tableKey = (source: string, table: string) => `table:${source}:${table}`;
 
 /**
  * Brings one database source's tables up to date. A table whose fingerprint has not
@@ -80,6 +80,7 @@ export async function refreshDatabase(
       const done = await writer.finish();
       stats.read++;
       stats.rows += done.rows;
+      if (done.duplicates) errors.push(`${check.table}: ${done.duplicates.toLocaleString('en-US')} row(s) share their "${t.keyColumn}" with an earlier row and are not indexed; name a unique column in "keys".`);
       if (read >= maxRows) errors.push(`${check.table}: only the first ${maxRows.toLocaleString('en-US')} rows (in key order) are indexed; raise "maxRows" to read more.`);
     } catch (e) {
       stats.failed++;

@@ -7,7 +7,7 @@ import { cite, clipSnippet, type Citation } from './citation.js';
 import type { DbSourceSpec, SourceSpec } from './config.js';
 import { extractDocument, documentKind } from './extract/index.js';
 import type { ExtractedLine, ExtractedTable } from './extract/types.js';
-import { refreshDatabase, tableKey } from './index-database.js';
+import { refreshDatabase } from './index-database.js';
 import { refreshFolder } from './index-folder.js';
 
 export { citationRef, type Citation } from './citation.js';
@@ -210,4 +210,3 @@ export class SourceLibrary implements Sources {
   }
 }
 
-export { tableKey };
