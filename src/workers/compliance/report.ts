@@ -131,7 +131,11 @@ function rulesSection(r: ReportInput, out: string[]): void {
   if (rules.largeTransaction.enabled) {
     for (const t of r.checks.thresholds) out.push(`- ${t.kind === 'aggregate' ? 'Cumulative threshold' : 'Threshold'} ${t.label} — ${t.source}${t.citation && !t.source.includes(':') ? ` (policy: \`${citationRef(t.citation)}\`)` : ''}.`);
     const rates = rules.rateTable.currencies();
-    out.push(`- Amounts compared in ${rules.currency.base}${rates.length ? ` with dated rates for ${rates.join(', ')}` : '; no exchange rates are configured, so other currencies cannot be compared'} (rates older than ${rules.currency.maxRateAge} are not used).`);
+    out.push(
+      rates.length
+        ? `- Amounts compared in ${rules.currency.base} with dated rates for ${rates.join(', ')} (a rate older than ${rules.currency.maxRateAge} is not used).`
+        : `- Amounts compared in ${rules.currency.base}; no exchange rates are configured, so amounts in other currencies cannot be compared.`,
+    );
   }
   if (rules.watchList.enabled) {
     const s = r.screening;
