@@ -111,8 +111,11 @@ export interface SourceIndex {
    * (words only). Empty query → [].
    */
   search(query: string, topK: number, opts?: { sources?: readonly string[] }): Promise<SourceHit[]>;
-  /** How many chunks of files and rows of tables match any of the words, counting at most `cap` of each. */
-  countMatches(query: string, cap: number, opts?: { sources?: readonly string[] }): Promise<{ passages: number; rows: number }>;
+  /**
+   * How many chunks of files and rows of tables match any of the words — or, with
+   * `all`, every content word (stop words aside) — counting at most `cap` of each.
+   */
+  countMatches(query: string, cap: number, opts?: { sources?: readonly string[]; all?: boolean }): Promise<{ passages: number; rows: number }>;
   putStatus(status: SourceStatus): Promise<void>;
   listStatus(): Promise<SourceStatus[]>;
   /** Forgets a source no longer configured: its status, documents and chunks. */

@@ -33,7 +33,7 @@ export interface RetrievalResult {
   findings: Finding[];
   /** Every source searched, with what is indexed and what failed. */
   sources: SourceSearched[];
-  /** Passages of documents and rows of tables that name the subject (each counted up to 10,000). */
+  /** Passages of documents and rows of tables that hold every word of the subject (each counted up to 10,000). */
   matched: { passages: number; rows: number };
   /** Files that could not be read (scans without text, corrupt files), with the reason; at most 50. */
   skipped: Array<{ file: string; reason: string }>;
@@ -95,7 +95,8 @@ export function createRetrievalRole(opts: RetrievalOptions = {}): Role {
       }
       const statuses = configured ? await ctx.sources.status() : [];
       const documents = configured ? await ctx.sources.documents() : [];
-      const matched = configured ? await ctx.sources.countMatches(subject, 10_000) : { passages: 0, rows: 0 };
+      // Passages and rows that name the subject: every word of it, not any ("Bank of Orion" is not every bank).
+      const matched = configured ? await ctx.sources.countMatches(subject, 10_000, { all: true }) : { passages: 0, rows: 0 };
       const plain = plainSummary(subject, findings, statuses, matched, configured);
       const prose = findings.length
         ? await withModel(

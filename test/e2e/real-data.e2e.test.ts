@@ -122,7 +122,7 @@ describe('the TechCorp story on real formats (end to end)', () => {
     expect(md).toMatch(/\*\*Large transaction\*\* — USD 620,000\.00 to ORION SHELL HOLDINGS LIMITED on 2026-11-03 is above the EUR 10,000 threshold \(EUR 569,780\.00 at 0\.919 USD→EUR, rate of 2026-11-01\)/);
     expect(md).toMatch(/\*\*Large transaction\*\* — USD 620,000\.00 to ORION SHELL HOLDINGS LIMITED on 2026-11-03 is above the USD 100,000 threshold\.\n[^\n]+\n\s+- Rule: docs\/policies\/payments-policy\.md:3/);
     // No rate for JPY: unchecked, with the reason, and a flag that says so.
-    expect(md).toMatch(/\*\*Needs review\*\* — 1 transaction\(s\) in JPY could not be compared/);
+    expect(md).toMatch(/\*\*Needs review\*\* — No usable JPY→EUR rate: 1 transaction\(s\) could not be compared/);
     expect(md).toMatch(/## Unchecked \(1\)[\s\S]*JPY 2,500,000\.00 to Tokyo Parts KK on 2026-11-21 \| `sig_\w+ camt053-2026-11\.xml Stmt\[0\]\.Ntry\[4\][^`]*` \| no rate for JPY/);
     // The statement, the certificate and the declaration satisfy the required documents.
     expect(md).not.toMatch(/Missing document/);

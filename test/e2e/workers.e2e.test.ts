@@ -119,7 +119,7 @@ describe('workers over stdio (end to end)', () => {
       expect(md).toContain('# Compliance report: TechCorp');
       for (const h of ['## Subject', '## Sources consulted', '## Evidence received', '## Rules applied', '## Flags (4)', '## Conclusion']) expect(md).toContain(h);
       expect(md).toMatch(
-        /\*\*Watch list\*\* — EUR 25,000\.00 to Globex Holdings Ltd on 2026-10-11: the counterparty is named on a watch-list line of the sources\.\n\s+- Evidence: `sig_\w+ payload transactions\[1\]`\n\s+- Rule: techcorp\/vendors\.csv:3\n\s+- Citation: `techcorp\/vendors\.csv:3`/,
+        /\*\*Watch list\*\* — EUR 25,000\.00 to Globex Holdings Ltd on 2026-10-11: the counterparty is listed on a watch-list line of the sources\.\n\s+- Evidence: `sig_\w+ payload transactions\[1\]`\n\s+- Rule: techcorp\/vendors\.csv:3\n\s+- Citation: `techcorp\/vendors\.csv:3`/,
       );
       expect(md).toMatch(/\*\*Large transaction\*\* — EUR 25,000\.00 to Globex Holdings Ltd[^\n]*\n[^\n]*\n\s+- Rule: rules file: largeTransaction \(EUR 10,000\)\n\s+- Citation: `techcorp\/policies\/aml-policy\.md:17`/);
       expect(md).toMatch(/## Unchecked \(0\)\n\nNone: every one of the 3 transaction\(s\) was checked against every rule\./);

@@ -108,6 +108,7 @@ describe('retrieval over PDFs, Word files and database tables', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const sourcesFor = () => techcorpSources([join(dir, 'docs')], [{ kind: 'database', name: 'erp', url: `sqlite:${join(dir, 'erp.db')}`, tables: ['payments', 'ledger'], maxAgeMs: 3_600_000 }]);
   const run = async () => {
     const sources = await techcorpSources([join(dir, 'docs')], [{ kind: 'database', name: 'erp', url: `sqlite:${join(dir, 'erp.db')}`, tables: ['payments', 'ledger'], maxAgeMs: 3_600_000 }]);
     const { ctx, recorded } = await roleContext({ inv, task: t, sources });
@@ -134,6 +135,8 @@ describe('retrieval over PDFs, Word files and database tables', () => {
     expect(result.sources[1]).toMatchObject({ kind: 'database', indexed: 2, errors: [expect.stringMatching(/ledger.*not found/)] });
     // The Markdown passage, both PDF pages (each names TechCorp), the Word paragraph; one row.
     expect(result.matched).toEqual({ passages: 4, rows: 1 });
+    // Every word of the subject, not any: "TechCorp Orion" is named by the passages and the row that name both.
+    expect(await sourcesFor().then(async (s) => [await s.countMatches('TechCorp Orion', 100, { all: true }), await s.close()][0])).toEqual({ passages: 1, rows: 1 });
     expect(result.skipped).toEqual([{ file: 'docs/scan.pdf', reason: expect.stringMatching(/no text layer/) }]);
     expect(result.summary).toMatch(/Incomplete: erp \(ledger/);
   });

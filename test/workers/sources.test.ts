@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -121,6 +121,28 @@ describe('a folder source', () => {
     await lib.refresh();
     const lines = await lib.findLines('Globex Holdings', (l) => l.includes('watch list') && l.includes('Globex'));
     expect(lines.map(citationRef)).toEqual(expect.arrayContaining(['techcorp/vendors.csv:3', 'techcorp/meeting-notes/2026-11-03-techcorp-kickoff.md:11']));
+  });
+
+  it('keeps two sources over one folder apart, and settles', async () => {
+    const both = library([
+      { kind: 'folder', name: 'one', folder: dir },
+      { kind: 'folder', name: 'two', folder: join(dir, 'policies') },
+    ]);
+    const first = await both.refresh();
+    expect(first.sources.map((x) => [x.name, x.documents])).toEqual([
+      ['one', 8],
+      ['two', 2],
+    ]);
+    expect((await both.refresh()).indexed).toBe(0);
+    const files = (await both.search('beneficial ownership declaration', 5)).map((c) => c.file);
+    expect(files).toEqual(expect.arrayContaining(['one/policies/aml-policy.md', 'two/aml-policy.md']));
+    await both.close();
+  });
+
+  it('does not follow symbolic links out of a folder, and says so', async () => {
+    symlinkSync('/etc', join(dir, 'etc-link'));
+    const r = await lib.refresh();
+    expect(r.sources[0]!.errors).toEqual([expect.stringMatching(/1 symbolic link\(s\) not followed/)]);
   });
 
   it('reports a folder that cannot be read instead of failing', async () => {

@@ -12,24 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
+import { StorageUnavailableError } from '../../domain/errors.js';
 import { nullLogger, type Logger } from '../../logger.js';
-import type { SourceDatabase, SourceRow, TableCheck } from '../source-database.js';
-import {
-  checkedKeys,
-  decodeKey,
-  encodeKey,
-  keysetScan,
-  matchName,
-  planTable,
-  quoteIdent,
-  sourceUnavailable,
-  tableNotFound,
-  type CatalogRelation,
-  type CompiledSourceSpec,
-  type KeyedRow,
-  type TablePlan,
-} from './source-db.js';
+import type { SourceDatabase } from '../source-database.js';
+import { failedEntry, keyedSelect, matchName, plannedTables, planTable, quoteIdent, readyEntry, rowOf, sourceUnavailable, srcColumn, tableNotFound, type CatalogRelation, type CompiledSourceSpec, type KeyedRow, type PlanEntry, type TablePlan } from './source-db-common.js';
 
 /** Small on purpose: this is someone else's production database. */
 const POOL_MAX = 4;
@@ -45,7 +31,7 @@ interface PgPlan extends TablePlan {
   relkind: string;
 }
 
-type Entry = { check: TableCheck; plan?: PgPlan; outage?: StorageUnavailableError };
+type Entry = PlanEntry<PgPlan>;
 
 /** Opens a PostgreSQL source; see `openSourceDatabase`. Nothing connects until the first call. */
 export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nullLogger): SourceDatabase {
@@ -72,8 +58,7 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
     `SET LOCAL idle_in_transaction_session_timeout = ${idleTxMs}; SET LOCAL TimeZone = 'UTC'; ` +
     `SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1`;
   let closing: Promise<void> | null = null;
-  let entries: Map<string, Entry> | null = null;
-  const warned = new Set<string>();
+  const plans = plannedTables(spec, log, () => readTx('describing tables', describeIn));
 
   /** Runs `fn` in a fresh read-only transaction; driver errors come out as StorageUnavailableError with the pg error as `cause`. */
   async function readTx<T>(doing: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -98,18 +83,6 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
       const err = sourceUnavailable(spec, doing, e);
       throw withCause(hint ? new StorageUnavailableError(err.message + hint) : err, e);
     }
-  }
-
-  async function describe(): Promise<TableCheck[]> {
-    let next: Map<string, Entry>;
-    try {
-      next = await readTx('describing tables', (c) => describeIn(c));
-    } catch (e) {
-      const outage = e instanceof StorageUnavailableError ? e : sourceUnavailable(spec, 'describing tables', e);
-      next = new Map(spec.tables.map((t) => [t, { check: { table: t, ok: false, error: outage.message }, outage }]));
-    }
-    entries = next;
-    return spec.tables.map((t) => (next.get(t) as Entry).check);
   }
 
   async function describeIn(c: pg.PoolClient): Promise<Map<string, Entry>> {
@@ -160,11 +133,11 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
       const r = resolved.get(t);
       if (!r) {
         available ??= await listRelations(c, path);
-        out.set(t, { check: { table: t, ok: false, error: tableNotFound(spec.name, t, available) } });
+        out.set(t, failedEntry(t, tableNotFound(spec.name, t, available)));
         continue;
       }
       if (!r.readable) {
-        out.set(t, { check: { table: t, ok: false, error: `${spec.name}:${t} cannot be read: no SELECT privilege on ${r.schema}.${r.name} for this user` } });
+        out.set(t, failedEntry(t, `${spec.name}:${t} cannot be read: no SELECT privilege on ${r.schema}.${r.name} for this user`));
         continue;
       }
       const rel: CatalogRelation = {
@@ -174,7 +147,7 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
       };
       const planned = planTable(spec.name, t, rel, spec);
       if ('error' in planned) {
-        out.set(t, { check: { table: t, ok: false, error: planned.error } });
+        out.set(t, failedEntry(t, planned.error));
         continue;
       }
       const plan: PgPlan = { ...planned.plan, relation: `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`, relkind: r.relkind };
@@ -185,53 +158,24 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
         await c.query('RELEASE SAVEPOINT probe');
       } catch (e) {
         await c.query('ROLLBACK TO SAVEPOINT probe');
-        out.set(t, { check: { table: t, ok: false, error: `${spec.name}:${t} cannot be read: ${(e as Error).message}` } });
+        out.set(t, failedEntry(t, `${spec.name}:${t} cannot be read: ${(e as Error).message}`));
         continue;
       }
-      if (!plan.keyUnique && !warned.has(t)) {
-        warned.add(t);
-        log.warn('database source table has no unique key; citations may name several rows', { table: t, keyColumn: plan.description.keyColumn });
-      }
-      out.set(t, { check: { table: t, ok: true, description: plan.description }, plan });
+      out.set(t, readyEntry(plan));
     }
     return out;
   }
 
-  async function planFor(table: string): Promise<PgPlan> {
-    if (!spec.tables.includes(table)) {
-      throw new InvalidInputError(`"${table}" is not an allow-listed table of database source "${spec.name}" (tables: ${spec.tables.join(', ')})`);
-    }
-    let entry = entries?.get(table);
-    if (!entry?.plan) {
-      await describe();
-      entry = entries?.get(table);
-    }
-    if (entry?.plan) return entry.plan;
-    if (entry?.outage) throw entry.outage;
-    throw new InvalidInputError(entry && !entry.check.ok ? entry.check.error : `${spec.name}:${table} cannot be read`);
-  }
-
-  function toRow(table: string, plan: PgPlan, r: unknown[]): KeyedRow {
-    const nk = plan.keyColumns.length;
-    const cursor = r.slice(0, nk) as string[];
-    const fields: Record<string, string> = {};
-    plan.description.columns.forEach((col, i) => {
-      const v = r[nk + i];
-      if (v !== null && v !== undefined) fields[col] = v as string;
-    });
-    return { cursor, row: { table, key: { column: plan.description.keyColumn, value: encodeKey(cursor) }, fields } };
-  }
-
-  const read = async (doing: string, table: string, plan: PgPlan, text: string, values: unknown[]) =>
-    (await readTx(doing, (c) => c.query<unknown[]>({ text, values, rowMode: 'array' }))).rows.map((r) => toRow(table, plan, r));
+  const read = async (doing: string, plan: PgPlan, text: string, values: unknown[]): Promise<KeyedRow[]> =>
+    (await readTx(doing, (c) => c.query<unknown[]>({ text, values, rowMode: 'array' }))).rows.map((r) => rowOf(plan, r));
 
   return {
     name: spec.name,
     displayUrl: spec.displayUrl,
-    describe,
+    describe: plans.describe,
 
     async fingerprint(table) {
-      const plan = await planFor(table);
+      const plan = await plans.planFor(table);
       if (plan.relkind === 'v' || plan.relkind === 'f') return null;
       const r = await readTx(`fingerprinting ${table}`, (c) =>
         c.query<{ found: boolean; track: string; fp: string | null; parts: number }>(
@@ -257,54 +201,37 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
     },
 
     scan(table, opts) {
-      const maxRows = Math.min(opts.maxRows, spec.maxRowsPerTable);
-      return (async function* (): AsyncGenerator<SourceRow[]> {
-        const plan = await planFor(table);
-        const keys = plan.keyColumns.map(col);
+      return plans.scan(table, opts, (plan, doing) => {
+        const keys = plan.keyColumns.map(srcColumn);
         const tuple = (from: number) => (keys.length === 1 ? `$${from}` : `(${keys.map((_, i) => `$${from + i}`).join(', ')})`);
         const keyExpr = keys.length === 1 ? (keys[0] as string) : `(${keys.join(', ')})`;
         const notNull = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
         const n = keys.length;
-        yield* keysetScan(
-          {
-            after: (cursor, limit) =>
-              cursor === null
-                ? read(`scanning ${table}`, table, plan, selectSql(plan, `WHERE ${notNull}`, `LIMIT $1`), [limit])
-                : read(`scanning ${table}`, table, plan, selectSql(plan, `WHERE ${keyExpr} > ${tuple(1)}`, `LIMIT $${n + 1}`), [...cursor, limit]),
-            equal: (key, limit) =>
-              read(`scanning ${table}`, table, plan, selectSql(plan, `WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`, `LIMIT $${n + 1}`), [...key, limit]),
-          },
-          { batchSize: opts.batchSize, maxRows, unique: plan.keyUnique, signal: opts.signal },
-        );
-      })();
+        return {
+          after: (cursor, limit) =>
+            cursor === null
+              ? read(doing, plan, selectSql(plan, `WHERE ${notNull}`, `LIMIT $1`), [limit])
+              : read(doing, plan, selectSql(plan, `WHERE ${keyExpr} > ${tuple(1)}`, `LIMIT $${n + 1}`), [...cursor, limit]),
+          equal: (key, limit) => read(doing, plan, selectSql(plan, `WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`, `LIMIT $${n + 1}`), [...key, limit]),
+        };
+      });
     },
 
-    async getRows(table, keyValues) {
-      const plan = await planFor(table);
-      const n = plan.keyColumns.length;
-      const tuples = checkedKeys(`${spec.name}:${table}`, keyValues)
-        .map((k) => decodeKey(k, n))
-        .filter((k): k is string[] => k !== null);
-      const out: SourceRow[] = [];
-      for (let i = 0; i < tuples.length; i += GET_ROWS_CHUNK) {
-        const chunk = tuples.slice(i, i + GET_ROWS_CHUNK);
-        const doing = `reading rows of ${table}`;
+    getRows(table, keyValues) {
+      return plans.getRows(table, keyValues, GET_ROWS_CHUNK, async (plan, chunk, doing) => {
         const run = (asText: boolean) => {
           const [where, values] = keyMatch(plan, chunk, asText);
-          return read(doing, table, plan, selectSql(plan, where, `LIMIT $${values.length + 1}`), [...values, spec.maxRowsPerTable]);
+          return read(doing, plan, selectSql(plan, where, `LIMIT $${values.length + 1}`), [...values, spec.maxRowsPerTable]);
         };
-        let rows: KeyedRow[];
         try {
-          rows = await run(false);
+          return await run(false);
         } catch (e) {
           // A key that is not valid for the column's type (`abc` for an integer id, SQLSTATE class 22):
           // compare as text instead, which is exactly how keys are cited. Slower, but only for bad input.
           if (!String((e as { cause?: { code?: unknown } }).cause?.code ?? '').startsWith('22')) throw e;
-          rows = await run(true);
+          return run(true);
         }
-        out.push(...rows.map((r) => r.row));
-      }
-      return out;
+      });
     },
 
     async close() {
@@ -314,22 +241,14 @@ export function openPostgresSource(spec: CompiledSourceSpec, logger: Logger = nu
   };
 }
 
-/**
- * `SELECT key::text…, col::text… FROM relation AS src {where} ORDER BY key {limit}`. Columns
- * are qualified with `src.` everywhere: a bare `ORDER BY "id"` would sort by the output
- * column `"id"::text` (PostgreSQL resolves ORDER BY names to outputs first), as text.
- */
+/** `SELECT key::text…, col::text… FROM relation AS src {where} ORDER BY key {limit}`: every value read as text, cast on the server. */
 function selectSql(plan: PgPlan, where: string, limit: string): string {
-  const keys = plan.keyColumns.map(col);
-  const cols = [...keys, ...plan.description.columns.map(col)].map((c) => `${c}::text`);
-  return `SELECT ${cols.join(', ')} FROM ${plan.relation} AS src ${where} ORDER BY ${keys.join(', ')} ${limit}`;
+  return keyedSelect(plan, where, limit, (c) => `${c}::text`);
 }
-
-const col = (name: string) => `src.${quoteIdent(name)}`;
 
 /** `key = ANY($1)` for a one-column key, `(a, b) IN (($1, $2), …)` for a composite one; `asText` compares the cited text form. */
 function keyMatch(plan: PgPlan, tuples: string[][], asText: boolean): [string, unknown[]] {
-  const keys = plan.keyColumns.map((k) => (asText ? `${col(k)}::text` : col(k)));
+  const keys = plan.keyColumns.map((k) => (asText ? `${srcColumn(k)}::text` : srcColumn(k)));
   if (keys.length === 1) return [`WHERE ${keys[0]} = ANY($1${asText ? '::text[]' : ''})`, [tuples.map((t) => t[0])]];
   const values = tuples.flat();
   const rows = tuples.map((_, i) => `(${keys.map((__, j) => `$${i * keys.length + j + 1}`).join(', ')})`);

@@ -11,25 +11,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
+import { StorageUnavailableError } from '../../domain/errors.js';
 import { nullLogger, type Logger } from '../../logger.js';
-import type { SourceDatabase, SourceRow, TableCheck } from '../source-database.js';
-import {
-  checkedKeys,
-  decodeKey,
-  encodeKey,
-  keysetScan,
-  matchName,
-  planTable,
-  quoteIdent,
-  sourceUnavailable,
-  tableNotFound,
-  toText,
-  type CatalogRelation,
-  type CompiledSourceSpec,
-  type KeyedRow,
-  type TablePlan,
-} from './source-db.js';
+import type { SourceDatabase } from '../source-database.js';
+import { failedEntry, keyedSelect, matchName, plannedTables, planTable, quoteIdent, readyEntry, rowOf, sourceUnavailable, srcColumn, tableNotFound, type CatalogRelation, type CompiledSourceSpec, type PlanEntry, type TablePlan } from './source-db-common.js';
 
 /** Longest wait for a writer's lock; the wait blocks the whole process (synchronous driver). */
 const MAX_BUSY_TIMEOUT_MS = 2_000;
@@ -44,7 +29,7 @@ interface SqlitePlan extends TablePlan {
   keyUntyped: boolean[];
 }
 
-type Entry = { check: TableCheck; plan?: SqlitePlan; outage?: StorageUnavailableError };
+type Entry = PlanEntry<SqlitePlan>;
 
 /** The file a `sqlite:` URL names: `sqlite:/abs/file.db`, `sqlite:///abs/file.db`, or `sqlite:relative.db` (to the working directory). */
 export function sqlitePathOf(url: string): string {
@@ -59,9 +44,9 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
   const busyMs = Math.min(MAX_BUSY_TIMEOUT_MS, spec.statementTimeoutMs);
   let handle: Database.Database | null = null;
   let closed = false;
-  let entries: Map<string, Entry> | null = null;
   const statements = new Map<string, Database.Statement<unknown[], unknown[]>>();
-  const warned = new Set<string>();
+  // A file that failed may be replaced: after an outage, reopen next time.
+  const plans = plannedTables(spec, log, async () => describeNow(), dropHandle);
 
   function db(): Database.Database {
     if (closed) throw new StorageUnavailableError(`database source "${spec.name}" is closed`);
@@ -101,20 +86,6 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
     }
   }
 
-  async function describe(): Promise<TableCheck[]> {
-    let next: Map<string, Entry>;
-    try {
-      next = describeNow();
-    } catch (e) {
-      const outage = e instanceof StorageUnavailableError ? e : sourceUnavailable(spec, 'describing tables', e);
-      // A file that failed may be replaced: reopen next time.
-      dropHandle();
-      next = new Map(spec.tables.map((t) => [t, { check: { table: t, ok: false, error: outage.message }, outage }]));
-    }
-    entries = next;
-    return spec.tables.map((t) => (next.get(t) as Entry).check);
-  }
-
   function describeNow(): Map<string, Entry> {
     const d = db();
     // Schema changes make cached statements stale; better-sqlite3 re-prepares, but old plans may name dropped columns.
@@ -128,13 +99,13 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
       const hit = matchName(t, names) ?? (/^main\./i.test(t) ? matchName(t.slice(5), names) : undefined);
       const rel = rels.find((r) => r.name === hit);
       if (!rel) {
-        out.set(t, { check: { table: t, ok: false, error: tableNotFound(spec.name, t, names) } });
+        out.set(t, failedEntry(t, tableNotFound(spec.name, t, names)));
         continue;
       }
       try {
         out.set(t, describeTable(d, t, rel.name, rel.type === 'view' ? 'view' : 'table'));
       } catch (e) {
-        out.set(t, { check: { table: t, ok: false, error: `${spec.name}:${t} cannot be read: ${(e as Error).message}` } });
+        out.set(t, failedEntry(t, `${spec.name}:${t} cannot be read: ${(e as Error).message}`));
       }
     }
     return out;
@@ -164,44 +135,15 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
       uniqueKey: rowid ? [rowid] : undefined,
     };
     const planned = planTable(spec.name, t, rel, spec);
-    if ('error' in planned) return { check: { table: t, ok: false, error: planned.error } };
+    if ('error' in planned) return failedEntry(t, planned.error);
     const keyUntyped = planned.plan.keyColumns.map((k) => {
       const c = cols.find((x) => x.name === k);
       return c !== undefined && affinity(c.type) === 'none';
     });
     const plan: SqlitePlan = { ...planned.plan, relation, keyUntyped };
     // Compiling the real read catches views over dropped tables.
-    d.prepare(selectSql(plan, 'WHERE 0', 'LIMIT 0'));
-    if (!plan.keyUnique && !warned.has(t)) {
-      warned.add(t);
-      log.warn('database source table has no unique key; citations may name several rows', { table: t, keyColumn: plan.description.keyColumn });
-    }
-    return { check: { table: t, ok: true, description: plan.description }, plan };
-  }
-
-  async function planFor(table: string): Promise<SqlitePlan> {
-    if (!spec.tables.includes(table)) {
-      throw new InvalidInputError(`"${table}" is not an allow-listed table of database source "${spec.name}" (tables: ${spec.tables.join(', ')})`);
-    }
-    let entry = entries?.get(table);
-    if (!entry?.plan) {
-      await describe();
-      entry = entries?.get(table);
-    }
-    if (entry?.plan) return entry.plan;
-    if (entry?.outage) throw entry.outage;
-    throw new InvalidInputError(entry && !entry.check.ok ? entry.check.error : `${spec.name}:${table} cannot be read`);
-  }
-
-  function toRow(table: string, plan: SqlitePlan, r: unknown[]): KeyedRow {
-    const nk = plan.keyColumns.length;
-    const cursor = r.slice(0, nk);
-    const fields: Record<string, string> = {};
-    plan.description.columns.forEach((col, i) => {
-      const v = r[nk + i];
-      if (v !== null && v !== undefined) fields[col] = toText(v);
-    });
-    return { cursor, row: { table, key: { column: plan.description.keyColumn, value: encodeKey(cursor.map(toText)) }, fields } };
+    d.prepare(keyedSelect(plan, 'WHERE 0', 'LIMIT 0'));
+    return readyEntry(plan);
   }
 
   function dropHandle() {
@@ -217,10 +159,10 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
   return {
     name: spec.name,
     displayUrl: spec.displayUrl,
-    describe,
+    describe: plans.describe,
 
     async fingerprint(table) {
-      const plan = await planFor(table);
+      const plan = await plans.planFor(table);
       // A view may depend on the clock (`date('now')`), not only on the file: re-read by age.
       if (plan.description.kind === 'view') return null;
       try {
@@ -234,41 +176,27 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
     },
 
     scan(table, opts) {
-      const maxRows = Math.min(opts.maxRows, spec.maxRowsPerTable);
-      return (async function* (): AsyncGenerator<SourceRow[]> {
-        const plan = await planFor(table);
-        const keys = plan.keyColumns.map(col);
+      return plans.scan(table, opts, (plan, doing) => {
+        const keys = plan.keyColumns.map(srcColumn);
         const many = keys.length > 1;
         const keyExpr = many ? `(${keys.join(', ')})` : (keys[0] as string);
         const params = many ? `(${keys.map(() => '?').join(', ')})` : '?';
-        const first = selectSql(plan, `WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}`, 'LIMIT ?');
-        const after = selectSql(plan, `WHERE ${keyExpr} > ${params}`, 'LIMIT ?');
-        const equal = selectSql(plan, `WHERE ${keys.map((k) => `${k} = ?`).join(' AND ')}`, 'LIMIT ?');
-        const doing = `scanning ${table}`;
-        yield* keysetScan(
-          {
-            after: (cursor, limit) =>
-              run(doing, () => (cursor === null ? stmt(first).all(limit) : stmt(after).all(...cursor, limit)).map((r) => toRow(table, plan, r))),
-            equal: (key, limit) => run(doing, () => stmt(equal).all(...key, limit).map((r) => toRow(table, plan, r))),
-          },
-          { batchSize: opts.batchSize, maxRows, unique: plan.keyUnique, signal: opts.signal },
-        );
-      })();
+        const first = keyedSelect(plan, `WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}`, 'LIMIT ?');
+        const after = keyedSelect(plan, `WHERE ${keyExpr} > ${params}`, 'LIMIT ?');
+        const equal = keyedSelect(plan, `WHERE ${keys.map((k) => `${k} = ?`).join(' AND ')}`, 'LIMIT ?');
+        return {
+          after: (cursor, limit) => run(doing, () => (cursor === null ? stmt(first).all(limit) : stmt(after).all(...cursor, limit)).map((r) => rowOf(plan, r))),
+          equal: (key, limit) => run(doing, () => stmt(equal).all(...key, limit).map((r) => rowOf(plan, r))),
+        };
+      });
     },
 
-    async getRows(table, keyValues) {
-      const plan = await planFor(table);
-      const n = plan.keyColumns.length;
-      const tuples = checkedKeys(`${spec.name}:${table}`, keyValues)
-        .map((k) => decodeKey(k, n))
-        .filter((k): k is string[] => k !== null);
-      const out: SourceRow[] = [];
-      for (let i = 0; i < tuples.length; i += GET_ROWS_CHUNK) {
-        const [where, values] = keyMatch(plan, tuples.slice(i, i + GET_ROWS_CHUNK));
-        const rows = await run(`reading rows of ${table}`, () => db().prepare(selectSql(plan, where, 'LIMIT ?')).raw(true).safeIntegers(true).all(...values, spec.maxRowsPerTable) as unknown[][]);
-        out.push(...rows.map((r) => toRow(table, plan, r).row));
-      }
-      return out;
+    getRows(table, keyValues) {
+      return plans.getRows(table, keyValues, GET_ROWS_CHUNK, async (plan, chunk, doing) => {
+        const [where, values] = keyMatch(plan, chunk);
+        const rows = await run(doing, () => db().prepare(keyedSelect(plan, where, 'LIMIT ?')).raw(true).safeIntegers(true).all(...values, spec.maxRowsPerTable) as unknown[][]);
+        return rows.map((r) => rowOf(plan, r));
+      });
     },
 
     async close() {
@@ -277,15 +205,6 @@ export function openSqliteSource(spec: CompiledSourceSpec, logger: Logger = null
     },
   };
 }
-
-/** `SELECT key…, col… FROM relation AS src {where} ORDER BY key {limit}`, columns qualified (ORDER BY never means an output alias). */
-function selectSql(plan: SqlitePlan, where: string, limit: string): string {
-  const keys = plan.keyColumns.map(col);
-  const cols = [...keys, ...plan.description.columns.map(col)];
-  return `SELECT ${cols.join(', ')} FROM ${plan.relation} AS src ${where} ORDER BY ${keys.join(', ')} ${limit}`;
-}
-
-const col = (name: string) => `src.${quoteIdent(name)}`;
 
 /**
  * Keys are cited as text. A typed column converts a bound text value by its affinity
@@ -301,7 +220,7 @@ function keyMatch(plan: SqlitePlan, tuples: string[][]): [string, unknown[]] {
     values.push(alt);
     return '?, ?';
   };
-  const keys = plan.keyColumns.map(col);
+  const keys = plan.keyColumns.map(srcColumn);
   if (keys.length === 1) return [`WHERE ${keys[0]} IN (${tuples.map((t) => alternatives(t[0] as string, 0)).join(', ')})`, values];
   const ors = tuples.map((t) => `(${keys.map((k, j) => `${k} IN (${alternatives(t[j] as string, j)})`).join(' AND ')})`);
   return [`WHERE ${ors.join(' OR ')}`, values];

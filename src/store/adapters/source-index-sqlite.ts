@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageUnavailableError } from '../../domain/errors.js';
 import type { IndexedRow, SourceChunk, SourceDocument, SourceHit, SourceIndex, SourceStatus, TableWriter } from '../source-index.js';
-import { queryTerms } from './common.js';
+import { queryTerms, searchTerms } from './common.js';
 import { sqlCount } from './sqlite/db.js';
 
 // Version 4: documents and table rows (version 1 held files only), line maps (3), no generations (4). The index is a cache:
@@ -181,9 +181,9 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
     }
   };
   /** Each word quoted: FTS5 operators and column filters in the query are inert. */
-  const matchOf = (query: string) => {
-    const terms = queryTerms(query);
-    return terms.length ? terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ') : null;
+  const matchOf = (query: string, all = false) => {
+    const terms = all ? searchTerms(query) : queryTerms(query);
+    return terms.length ? terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(all ? ' AND ' : ' OR ') : null;
   };
   const sourceFilter = (sources: readonly string[] | undefined) =>
     sources ? { sql: ` AND d.source IN (${sources.map(() => '?').join(', ') || 'NULL'})`, params: [...sources] } : { sql: '', params: [] as string[] };
@@ -291,7 +291,7 @@ export function createSqliteSourceIndex(path: string): SourceIndex {
       );
     },
     async countMatches(query, cap, opts = {}) {
-      const match = matchOf(query);
+      const match = matchOf(query, opts.all);
       if (!match) return { passages: 0, rows: 0 };
       const f = sourceFilter(opts.sources);
       const count = (kind: 'file' | 'table') =>

@@ -9,8 +9,10 @@ export interface Evidence {
   /** One entry per payload and per attachment, in delivery order. */
   items: Array<ParsedEvidence & { attachmentMeta: SignalAttachment | null }>;
   transactions: Transaction[];
-  /** Documents listed by the evidence or attached to it; null when no signal listed or attached any. */
+  /** Documents the evidence lists (`documents: [...]`), and `bank_statement` for a statement file; null when no signal listed any. */
   documents: string[] | null;
+  /** The file names of attachments that are documents (PDF, Word, images…), not transaction data. */
+  attachedFiles: string[];
   accounts: string[];
 }
 
@@ -33,7 +35,7 @@ export async function readEvidence(
 ): Promise<Evidence> {
   const { defaultCurrency, ...fields } = rulesMapping ?? {};
   const mapping = Object.keys(fields).length ? fields : null;
-  const ev: Evidence = { signals: [...signals], items: [], transactions: [], documents: null, accounts: [] };
+  const ev: Evidence = { signals: [...signals], items: [], transactions: [], documents: null, attachedFiles: [], accounts: [] };
   for (const s of signals) {
     const inputs: Array<{ item: EvidenceItem; meta: SignalAttachment | null }> = [];
     if (s.payload !== null && s.payload !== undefined) inputs.push({ item: { signalId: s.id, kind: 'payload', name: null, mediaType: 'application/json', payload: s.payload }, meta: null });
@@ -49,19 +51,37 @@ export async function readEvidence(
       let parsed = await parseEvidenceItem(item, mapping ? { mapping } : undefined);
       if (parsed.unreadable && ctx.model && !ctx.abort.aborted) parsed = (await withModelMapping(ctx, item, parsed, mapping)) ?? parsed;
       if (defaultCurrency) parsed = withDefaultCurrency(parsed, defaultCurrency);
+      if (meta && (s.attachments ?? []).some((o) => o.name === meta.name && o.index !== meta.index)) parsed = distinguished(parsed, meta);
       ev.items.push({ ...parsed, attachmentMeta: meta });
     }
   }
   for (const it of ev.items) {
     ev.transactions.push(...it.transactions);
-    // A statement file the bank sent (camt.053, MT940, a CSV or spreadsheet export) is the bank statement.
-    if (it.attachment && STATEMENT_FORMATS.has(it.format) && it.transactions.length) it.documents.push(`bank_statement (${it.attachment})`);
     ev.accounts.push(...it.accounts.filter((a) => !ev.accounts.includes(a)));
-    if (it.documents.length) ev.documents = [...(ev.documents ?? []), ...it.documents];
+    if (it.attachmentMeta && it.format === 'document') {
+      ev.attachedFiles.push(it.attachmentMeta.name);
+      continue;
+    }
+    // A statement file the bank sent (camt.053, MT940, a CSV or spreadsheet export) is the bank statement.
+    const listed = it.attachmentMeta && STATEMENT_FORMATS.has(it.format) && it.transactions.length ? [...it.documents, 'bank_statement'] : it.documents;
+    if (listed.length) ev.documents = [...(ev.documents ?? []), ...listed];
   }
   // A payload with an empty `documents: []` lists documents — none — which is not the same as listing none at all.
   if (ev.documents === null && signals.some((s) => Array.isArray((s.payload as { documents?: unknown } | null)?.documents))) ev.documents = [];
   return ev;
+}
+
+/**
+ * Two attachments of one signal with the same file name: their transactions get the
+ * attachment's position in their id and location, so neither hides the other.
+ */
+function distinguished(parsed: ParsedEvidence, meta: SignalAttachment): ParsedEvidence {
+  const label = `${meta.name} (file ${meta.index + 1})`;
+  return {
+    ...parsed,
+    attachment: label,
+    transactions: parsed.transactions.map((t) => ({ ...t, id: `${t.id}#${meta.index}`, location: { ...t.location, attachment: label } })),
+  };
 }
 
 /** Transactions that name no currency get the rules' `defaultCurrency`, and the item says so. */

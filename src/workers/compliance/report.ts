@@ -7,6 +7,7 @@ import type { FieldMapping } from '../evidence/types.js';
 import { clip } from '../prose.js';
 import { citationRef } from '../sources/citation.js';
 import { citationOf, describeTx, money, RULE_TITLES, whereIs, type CheckResult, type Flag } from './checks.js';
+import { code, inline } from './markdown.js';
 import type { Evidence } from './evidence.js';
 import type { ComplianceRules } from './rules.js';
 import type { Screening } from './screening.js';
@@ -34,7 +35,7 @@ export interface ReportInput {
 export const REPORT_LIST_LIMIT = 500;
 const KiB = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 const MAPPED: Array<keyof FieldMapping> = ['date', 'amount', 'debit', 'credit', 'currency', 'direction', 'counterparty', 'counterpartyAccount', 'reference', 'description'];
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+const cell = (s: string) => inline(s);
 
 /**
  * The report's Markdown: subject, sources consulted, evidence received (each file with
@@ -47,24 +48,24 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 export function renderReport(r: ReportInput): string {
   const inv = r.investigation;
   const out: string[] = [];
-  out.push(`# ${r.complete ? 'Compliance report' : 'INCOMPLETE compliance report (escalation)'}: ${inv.subject}`);
+  out.push(`# ${r.complete ? 'Compliance report' : 'INCOMPLETE compliance report (escalation)'}: ${inline(inv.subject)}`);
   out.push('');
   out.push(`Investigation \`${inv.id}\` · task \`${r.task.id}\` · filed ${iso(r.now)} · ${r.complete ? 'complete' : '**incomplete**'}`);
-  out.push('', '## Subject', '', `**${inv.subject}** — ${inv.objective}`, '', `Task: ${r.task.instructions}`);
+  out.push('', '## Subject', '', `**${inline(inv.subject)}** — ${inline(inv.objective)}`, '', `Task: ${inline(r.task.instructions)}`);
 
   out.push('', '## Sources consulted', '');
   if (r.sourcesConsulted.length) {
-    for (const f of r.sourcesConsulted.slice(0, 50)) out.push(`- \`${f}\``);
+    for (const f of r.sourcesConsulted.slice(0, 50)) out.push(`- ${code(f)}`);
     if (r.sourcesConsulted.length > 50) out.push(`- …and ${r.sourcesConsulted.length - 50} more`);
   } else out.push('- No sources are configured (LONGHAUL_SOURCES, LONGHAUL_SOURCES_FILE).');
   const cited = r.findings.filter((f) => citationOf(f));
   out.push(`- Retrieval findings on this investigation: ${r.findings.length}${cited.length ? ` (${cited.length} cited)` : ''}`);
   for (const f of cited.slice(0, 5)) {
     const c = citationOf(f)!;
-    out.push(`  - \`${citationRef(c)}\` — "${clip(c.snippet, 160)}"`);
+    out.push(`  - ${code(citationRef(c))} — "${inline(clip(c.snippet, 160))}"`);
   }
   out.push(`- Long-term memory: ${r.facts.length} fact(s) on this investigation`);
-  for (const f of r.facts.slice(0, 5)) out.push(`  - ${clip(f.text, 160)} (\`${f.id}\`)`);
+  for (const f of r.facts.slice(0, 5)) out.push(`  - ${inline(clip(f.text, 160))} (${code(f.id)})`);
 
   evidenceSection(r, out);
   rulesSection(r, out);
@@ -80,7 +81,7 @@ export function renderReport(r: ReportInput): string {
     if (!unchecked.length) out.push(`None: every one of the ${r.evidence.transactions.length} transaction(s) was checked against every rule.`);
     else {
       out.push('| # | transaction | where | why it could not be checked |', '| --- | --- | --- | --- |');
-      unchecked.slice(0, REPORT_LIST_LIMIT).forEach((u, i) => out.push(`| ${i + 1} | ${cell(describeTx(u.transaction))} | \`${cell(whereIs(u.transaction.location))}\` | ${cell(u.reasons.join('; '))} |`));
+      unchecked.slice(0, REPORT_LIST_LIMIT).forEach((u, i) => out.push(`| ${i + 1} | ${cell(describeTx(u.transaction))} | ${code(whereIs(u.transaction.location))} | ${cell(u.reasons.join('; '))} |`));
       if (unchecked.length > REPORT_LIST_LIMIT) out.push('', `${unchecked.length - REPORT_LIST_LIMIT} more unchecked transaction(s) are in the task's result.`);
     }
   }
@@ -103,26 +104,31 @@ function evidenceSection(r: ReportInput, out: string[]): void {
     out.push(`- Signal \`${s.name}\` (\`${s.id}\`) received ${iso(s.receivedAt)} from ${s.actorId}.`);
     for (const it of r.evidence.items.filter((i) => i.signalId === s.id)) {
       const meta = it.attachmentMeta;
-      const what = meta ? `Attachment \`${meta.name}\` (${meta.mediaType}, ${KiB(meta.size)}, SHA-256 \`${meta.sha256}\`)` : 'JSON payload';
+      const what = meta ? `Attachment ${code(it.attachment ?? meta.name)} (${inline(meta.mediaType)}, ${KiB(meta.size)}, SHA-256 ${code(meta.sha256)})` : 'JSON payload';
       const txs = it.transactions;
       const currencies = [...new Set(txs.map((t) => t.currency).filter(Boolean))];
-      const total = txs.reduce((n, t) => n + (t.amount ?? 0), 0);
-      const amounts = txs.length ? `, ${currencies.length === 1 ? money(total, currencies[0]!) : `${currencies.length} currencies`} in total` : '';
+      const sum = (d: 'debit' | 'credit') => txs.filter((t) => t.direction === d).reduce((n, t) => n + (t.amount ?? 0), 0);
+      // Out and in apart: a total of both says nothing.
+      const amounts = !txs.length
+        ? ''
+        : currencies.length === 1
+          ? `: ${money(sum('debit'), currencies[0]!)} out, ${money(sum('credit'), currencies[0]!)} in${txs.some((t) => !t.direction) ? `, ${txs.filter((t) => !t.direction).length} of unknown direction` : ''}`
+          : ` in ${currencies.length} currencies`;
       const held = it.unreadable
         ? `**unreadable** — ${it.unreadable.reason}`
         : !txs.length && it.documents.length
-          ? `no transactions; documents: ${it.documents.map((d) => `\`${d}\``).join(', ')}`
+          ? `no transactions; documents: ${it.documents.map(code).join(', ')}`
           : `${txs.length} transaction(s)${amounts}`;
       out.push(`  - ${what}: ${it.format}; ${held}.`);
       if (it.mapping) {
-        const fields = MAPPED.filter((k) => it.mapping![k]).map((k) => `${k} ← \`${it.mapping![k]}\``);
-        out.push(`    - Field mapping (${it.mapping.by}${it.mapping.transactions ? `, list \`${it.mapping.transactions}\`` : ''}): ${fields.join(', ') || 'none'}.`);
+        const fields = MAPPED.filter((k) => it.mapping![k]).map((k) => `${k} ← ${code(it.mapping![k]!)}`);
+        out.push(`    - Field mapping (${it.mapping.by}${it.mapping.transactions ? `, list ${code(it.mapping.transactions)}` : ''}): ${fields.join(', ') || 'none'}.`);
       }
-      if (it.notes.length) out.push(`    - Notes: ${it.notes.join('; ')}.`);
+      if (it.notes.length) out.push(`    - Notes: ${inline(it.notes.join('; '))}.`);
     }
   }
-  if (r.evidence.accounts.length) out.push(`- Account(s): ${r.evidence.accounts.map((a) => `\`${a}\``).join(', ')}`);
-  out.push(`- Documents listed or attached: ${r.evidence.documents === null ? 'none' : r.evidence.documents.map((d) => `\`${d}\``).join(', ') || 'none'}`);
+  if (r.evidence.accounts.length) out.push(`- Account(s): ${r.evidence.accounts.map(code).join(', ')}`);
+  out.push(`- Documents listed: ${r.evidence.documents?.length ? r.evidence.documents.map(code).join(', ') : 'none'}; documents attached: ${r.evidence.attachedFiles.length ? r.evidence.attachedFiles.map(code).join(', ') : 'none'}`);
 }
 
 function rulesSection(r: ReportInput, out: string[]): void {
@@ -140,20 +146,20 @@ function rulesSection(r: ReportInput, out: string[]): void {
   if (rules.watchList.enabled) {
     const s = r.screening;
     if (s) {
-      for (const l of s.lists) out.push(`- Watch list \`${l.ref}\` (${l.by === 'rules' ? 'named in the rules' : 'found by its name'}): ${l.problem && !l.entries ? `**not read** — ${l.problem}` : `${l.entries} entr${l.entries === 1 ? 'y' : 'ies'}${l.problem ? ` (${l.problem})` : ''}`}.`);
+      for (const l of s.lists) out.push(`- Watch list ${code(l.ref)} (${l.by === 'rules' ? 'named in the rules' : 'found by its name'}): ${l.problem && !l.entries ? `**not read** — ${inline(l.problem)}` : `${l.entries} entr${l.entries === 1 ? 'y' : 'ies'}${l.problem ? ` (${inline(l.problem)})` : ''}`}.`);
       if (!s.lists.length) out.push(`- Watch list: no list file or table; ${s.canScreen ? 'source lines naming a counterparty with a watch-list marker are searched' : '**no watch list is available**, counterparties could not be screened'}.`);
       out.push(`- Names are matched after normalisation (case, punctuation, diacritics, legal suffixes) with token-set similarity ≥ ${rules.watchList.minScore}.`);
     }
   }
-  if (rules.requiredDocuments.enabled && rules.requiredDocuments.documents.length) out.push(`- Required documents: ${rules.requiredDocuments.documents.map((d) => `\`${d}\``).join(', ')}.`);
+  if (rules.requiredDocuments.enabled && rules.requiredDocuments.documents.length) out.push(`- Required documents: ${rules.requiredDocuments.documents.map(code).join(', ')}.`);
   out.push(`- Transactions: ${r.evidence.transactions.length} read, ${r.checks.checked} checked against every rule, ${r.checks.unchecked.length} unchecked.`);
 }
 
 function renderFlag(out: string[], f: Flag, n: number): void {
-  out.push(`${n}. **${RULE_TITLES[f.rule]}** — ${f.text}`);
-  if (f.evidence) out.push(`   - Evidence: \`${whereIs(f.evidence)}\``);
-  out.push(`   - Rule: ${f.ruleSource}`);
-  if (f.citation) out.push(`   - Citation: \`${citationRef(f.citation)}\` — "${clip(f.citation.snippet, 200)}"`);
+  out.push(`${n}. **${RULE_TITLES[f.rule]}** — ${inline(f.text)}`);
+  if (f.evidence) out.push(`   - Evidence: ${code(whereIs(f.evidence))}`);
+  out.push(`   - Rule: ${inline(f.ruleSource)}`);
+  if (f.citation) out.push(`   - Citation: ${code(citationRef(f.citation))} — "${inline(clip(f.citation.snippet, 200))}"`);
 }
 
 /** The deterministic conclusion: counts by rule and what to do next. */

@@ -47,7 +47,8 @@ export async function loadScreening(rules: ComplianceRules, sources: Sources): P
     refs.set(ref, typeof l === 'string' ? { by: 'rules' } : { nameColumn: l.nameColumn, sheet: l.sheet, by: 'rules' });
   }
   if (wl.detectLists && sources.configured) {
-    for (const d of await sources.documents()) {
+    // Indexed ones only: a file the indexer skipped (unreadable, too large) is not read whole here either.
+    for (const d of (await sources.documents()).filter((x) => x.status === 'indexed')) {
       const name = d.kind === 'file' ? d.display.split('/').pop()! : d.display.split(':').pop()!;
       if (WATCH_LIST_NAME.test(name) && !refs.has(d.display)) refs.set(d.display, { by: 'detected' });
     }
@@ -129,11 +130,12 @@ export const entrySource = (e: WatchListEntry) => (e.citation ? citationRef(e.ci
 
 /**
  * Watch-list names inside free text: many bank exports (a UK current account: Date,
- * Description, Paid out, Paid in) have no payee column, the payee is in the
- * description. An entry of two words or more matches when its words appear in the text
- * in order, side by side, after the same normalisation (exact words: free text is no
- * place for typo tolerance). Single-word entries are left out: in free text they would
- * match ordinary words.
+ * Description, Paid out, Paid in) have no payee column, and a payment through an
+ * intermediary names the real party in its description. An entry matches when its
+ * words appear in the text in order, side by side, after the same normalisation (exact
+ * words: free text is no place for typo tolerance). An entry of one word matches as a
+ * whole word only if the word has four letters or more (`Soylent SA` is `soylent`);
+ * shorter ones would match ordinary words.
  */
 export class PhraseIndex {
   private readonly byFirst = new Map<string, WatchListEntry[]>();
@@ -141,7 +143,7 @@ export class PhraseIndex {
   constructor(entries: readonly WatchListEntry[]) {
     for (const e of entries) {
       const tokens = e.normalized.tokens;
-      if (tokens.length < 2) continue;
+      if (!tokens.length || (tokens.length === 1 && tokens[0]!.length < 4)) continue;
       const list = this.byFirst.get(tokens[0]!) ?? [];
       list.push(e);
       this.byFirst.set(tokens[0]!, list);

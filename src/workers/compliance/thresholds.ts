@@ -11,6 +11,8 @@ export interface Threshold {
   currency: string | null;
   /** `single`: one payment; `aggregate`: payments to one counterparty in a month, added together. */
   kind: 'single' | 'aggregate';
+  /** "EUR 15,000 or more", "at least": the amount itself is over it. The rules file's threshold is "above". */
+  inclusive: boolean;
   /** `EUR 10,000` */
   label: string;
   /** `rules file: largeTransaction (EUR 10,000)` or the policy line `docs/policies/aml.md:17`. */
@@ -34,9 +36,10 @@ const POLICY_HITS = 20;
 export async function thresholdsInForce(rules: ComplianceRules, sources: Sources): Promise<Threshold[]> {
   const lt = rules.largeTransaction;
   const t = lt.threshold;
-  const variants = [String(t), t.toLocaleString('en-US'), t.toLocaleString('de-DE')];
-  const policy = await policyCitation(sources, `${lt.policyQuery} ${t}`, (l) => variants.some((v) => l.includes(v)));
-  const out: Threshold[] = [{ amount: t, currency: lt.currency, kind: 'single', label: label(t, lt.currency), source: `rules file: largeTransaction (${label(t, lt.currency)})`, citation: policy }];
+  // The policy line to cite states this very threshold (read as a threshold: "EUR 10,000", not "110,000").
+  const states = (l: string) => findPolicyThresholds([{ text: l, citation: null }]).some((p) => p.amount === t && p.kind === 'single' && (!lt.currency || p.currency === lt.currency));
+  const policy = await policyCitation(sources, `${lt.policyQuery} ${t}`, states);
+  const out: Threshold[] = [{ amount: t, currency: lt.currency, kind: 'single', inclusive: false, label: label(t, lt.currency), source: `rules file: largeTransaction (${label(t, lt.currency)})`, citation: policy }];
   if (!lt.fromPolicy || !sources.configured) return out;
   const hits = await sources.hits(`${lt.policyQuery} payment transaction above over exceeding threshold approval`, POLICY_HITS);
   const lines = hits
@@ -49,8 +52,8 @@ export async function thresholdsInForce(rules: ComplianceRules, sources: Sources
     );
   for (const p of findPolicyThresholds(lines)) {
     const c = p.citation as Citation;
-    if (out.some((o) => o.amount === p.amount && o.currency === p.currency && o.kind === p.kind)) continue;
-    out.push({ amount: p.amount, currency: p.currency, kind: p.kind, label: label(p.amount, p.currency), source: citationRef(c), citation: c });
+    if (out.some((o) => o.amount === p.amount && o.currency === p.currency && o.kind === p.kind && o.inclusive === p.inclusive)) continue;
+    out.push({ amount: p.amount, currency: p.currency, kind: p.kind, inclusive: p.inclusive, label: `${label(p.amount, p.currency)}${p.inclusive ? ' (or more)' : ''}`, source: citationRef(c), citation: c });
   }
   return out;
 }

@@ -50,6 +50,7 @@ export function mapSourceRecords(records: SourceRecord[], override: EvidenceMapp
   const transactions: Transaction[] = [];
   let skippedEmpty = 0;
   let skippedTotals = 0;
+  const skippedShown: string[] = [];
   let unknownDirection = 0;
   let usedFallback = 0;
   let assumedDollar = false;
@@ -61,6 +62,8 @@ export function mapSourceRecords(records: SourceRecord[], override: EvidenceMapp
     }
     if (isTotalRow(r, m)) {
       skippedTotals++;
+      // Said with their text, so a person can tell a closing balance from a payment that was misread as one.
+      if (skippedShown.length < 5) skippedShown.push(`${r.locator}: "${Object.values(f).filter((v) => !isBlank(v)).map(asText).join('; ').slice(0, 100)}"`);
       continue;
     }
     const problems = [...amount.problems];
@@ -103,7 +106,7 @@ export function mapSourceRecords(records: SourceRecord[], override: EvidenceMapp
     });
   }
   if (skippedEmpty) notes.push(`${skippedEmpty} empty ${skippedEmpty === 1 ? 'row' : 'rows'} skipped`);
-  if (skippedTotals) notes.push(`${skippedTotals} total/balance ${skippedTotals === 1 ? 'row' : 'rows'} skipped`);
+  if (skippedTotals) notes.push(`${skippedTotals} total/balance ${skippedTotals === 1 ? 'row' : 'rows'} skipped (${skippedShown.join(', ')}${skippedTotals > skippedShown.length ? ', …' : ''})`);
   if (unknownDirection) notes.push(`direction unknown for ${unknownDirection} ${unknownDirection === 1 ? 'row' : 'rows'} (unsigned amount, no debit/credit indicator)`);
   if (usedFallback) notes.push(`"${m.dateFallback}" read as the date where "${m.date}" is empty (${usedFallback} ${usedFallback === 1 ? 'row' : 'rows'})`);
   if (assumedDollar) notes.push('"$" read as USD (no other currency hint)');
@@ -218,6 +221,10 @@ const tailOk = (rest: string) => rest.split(/[^a-zäöüß]+/i).every((w) => w.l
 function isTotalRow(r: SourceRecord, m: ResolvedMapping): boolean {
   const f = r.fields;
   const party = new Set([m.counterparty.any, m.counterparty.debit, m.counterparty.credit]);
+  // A row with a date and a counterparty is a payment, whatever its memo says ("Balance due",
+  // "Final balance"): it is never skipped, so it is checked or listed as unchecked.
+  const named = [...party].some((k) => !!k && !isBlank(f[k]));
+  if (named && m.date && readDate(f[m.date], m.dateOrder, true) !== null) return false;
   const balance = Object.entries(f).some(([k, v]) => typeof v === 'string' && !party.has(k) && isLabel(BALANCE, v));
   if (balance) return true;
   if (m.date && readDate(f[m.date], m.dateOrder, true) !== null) return false;

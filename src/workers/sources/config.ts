@@ -20,6 +20,7 @@ export type SourceSpec = FolderSourceSpec | DbSourceSpec;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const TABLE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_$ ]{0,62}$/;
+const KEY = /^[A-Za-z_][A-Za-z0-9_$ ]{0,62}(,\s*[A-Za-z_][A-Za-z0-9_$ ]{0,62}){0,7}$/;
 
 const durationMs = (what: string) =>
   z.string().transform((v, ctx) => {
@@ -40,7 +41,7 @@ const Db = z
     database: z.string().refine((u) => /^postgres(ql)?:\/\//.test(u) || u.startsWith('sqlite:'), 'must be postgres://… or sqlite:/path/file.db'),
     tables: z.array(z.string().regex(TABLE, 'must be a table or view name, optionally schema-qualified (public.vendors)')).min(1, 'list at least one table or view'),
     columns: z.record(z.string(), z.array(z.string().regex(COLUMN, 'must be a column name')).min(1)).optional(),
-    keys: z.record(z.string(), z.string().regex(COLUMN, 'must be a column name')).optional(),
+    keys: z.record(z.string(), z.string().regex(KEY, 'must be a column name, or several separated by commas for a composite key')).optional(),
     maxRows: z.number().int().positive().max(50_000_000).optional(),
     statementTimeout: durationMs('statementTimeout').optional(),
     maxAge: durationMs('maxAge').optional(),

@@ -8,6 +8,9 @@ import type { SourceDocument, SourceIndex, SourceStatus } from '../../store/sour
 import type { FolderSourceSpec } from './config.js';
 import { chunkExtracted, documentKind, extractDocument } from './extract/index.js';
 
+/** The file a folder source's document is (its key is `file:{source}:{path}`). */
+export const filePath = (d: Pick<SourceDocument, 'key' | 'source'>) => d.key.slice(`file:${d.source}:`.length);
+
 /** Bounds, so a mis-pointed folder (a home directory) cannot stall a worker. */
 export const MAX_SOURCE_FILES = 100_000;
 export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
@@ -41,11 +44,13 @@ export async function refreshFolder(
   const known = new Map((await index.listDocuments(spec.name)).map((f) => [f.key, f]));
   const seen = new Set<string>();
   const walked = await walk(spec.folder, (m) => errors.push(m));
-  if (walked.length > MAX_SOURCE_FILES) errors.push(`The folder holds more than ${MAX_SOURCE_FILES} documents; only the first ${MAX_SOURCE_FILES} (in path order) are indexed.`);
-  for (const path of walked.slice(0, MAX_SOURCE_FILES)) {
+  if (walked.links) errors.push(`${walked.links} symbolic link(s) not followed: a source folder is read without leaving it.`);
+  if (walked.files.length > MAX_SOURCE_FILES) errors.push(`The folder holds more than ${MAX_SOURCE_FILES} documents; only the first ${MAX_SOURCE_FILES} (in path order) are indexed.`);
+  for (const path of walked.files.slice(0, MAX_SOURCE_FILES)) {
     if (d.signal?.aborted) break;
     const kind = documentKind(path)!;
-    const key = `file:${path}`;
+    // The source is part of the key: two sources over one folder (or nested folders) each keep their own copy.
+    const key = `file:${spec.name}:${path}`;
     seen.add(key);
     stats.files++;
     const display = [spec.name, ...relative(spec.folder, path).split(sep)].join('/');
@@ -120,9 +125,10 @@ export async function refreshFolder(
   return { stats, status };
 }
 
-/** Every file of a known kind under `root`, in path order. A folder that cannot be read is reported, not fatal. */
-async function walk(root: string, report: (m: string) => void): Promise<string[]> {
+/** Every file of a known kind under `root`, in path order, and how many symbolic links were passed by. A folder that cannot be read is reported, not fatal. */
+async function walk(root: string, report: (m: string) => void): Promise<{ files: string[]; links: number }> {
   const out: string[] = [];
+  let links = 0;
   const stack = [root];
   while (stack.length) {
     const dir = stack.pop()!;
@@ -137,10 +143,11 @@ async function walk(root: string, report: (m: string) => void): Promise<string[]
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const p = join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
+      if (e.isSymbolicLink()) links++;
+      else if (e.isDirectory()) stack.push(p);
       else if (e.isFile() && documentKind(p)) out.push(p);
     }
     if (out.length > MAX_SOURCE_FILES) break;
   }
-  return out;
+  return { files: out, links };
 }

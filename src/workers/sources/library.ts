@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { SourceDatabase, SourceRow } from '../../store/source-database.js';
@@ -8,7 +8,7 @@ import type { DbSourceSpec, SourceSpec } from './config.js';
 import { extractDocument, documentKind } from './extract/index.js';
 import type { ExtractedLine, ExtractedTable } from './extract/types.js';
 import { refreshDatabase } from './index-database.js';
-import { refreshFolder } from './index-folder.js';
+import { filePath, MAX_SOURCE_BYTES, refreshFolder } from './index-folder.js';
 
 export { citationRef, type Citation } from './citation.js';
 
@@ -35,8 +35,8 @@ export interface Sources {
   hits(query: string, topK: number, opts?: { sources?: readonly string[] }): Promise<SourceHit[]>;
   /** Ranked hits, each cited: a passage narrowed to its best line, or a row with its fields. */
   search(query: string, topK?: number): Promise<Citation[]>;
-  /** How many passages and rows match any of the words (each counted up to `cap`). */
-  countMatches(query: string, cap?: number): Promise<{ passages: number; rows: number }>;
+  /** How many passages and rows match any of the words — with `all`, every content word — each counted up to `cap`. */
+  countMatches(query: string, cap?: number, opts?: { all?: boolean }): Promise<{ passages: number; rows: number }>;
   /**
    * Every line of the best-matching passages (at most `topK`) for which `test` holds,
    * each cited on its own: for checks that need a precise line, not just a passage.
@@ -99,9 +99,9 @@ export class SourceLibrary implements Sources {
     return (await this.hits(query, topK)).map((h) => cite(h, query));
   }
 
-  async countMatches(query: string, cap = 1_000): Promise<{ passages: number; rows: number }> {
+  async countMatches(query: string, cap = 1_000, opts: { all?: boolean } = {}): Promise<{ passages: number; rows: number }> {
     if (!this.configured) return { passages: 0, rows: 0 };
-    return this.index.countMatches(query, cap);
+    return this.index.countMatches(query, cap, opts);
   }
 
   async findLines(query: string, test: (line: string) => boolean, topK = 10): Promise<Citation[]> {
@@ -160,9 +160,11 @@ export class SourceLibrary implements Sources {
     }
     const document = (await this.documents()).find((x) => x.kind === 'file' && x.display === ref);
     if (!document) return null;
-    const path = document.key.slice('file:'.length);
+    const path = filePath(document);
     const kind = documentKind(path);
     if (!kind) return null;
+    const size = (await stat(path)).size;
+    if (size > MAX_SOURCE_BYTES) throw new Error(`${ref}: larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB (${Math.round(size / 1024 / 1024)} MiB); it is not read whole`);
     const raw = await readFile(path);
     const ex = await extractDocument(kind, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
     if (!ex.ok) throw new Error(`${ref}: ${ex.reason}`);
