@@ -1,4 +1,4 @@
-import { CURRENCY_SIGNS, currencyCode } from './currency.js';
+import { CURRENCY_SIGNS, currencyCode } from '../evidence/currency.js';
 
 /** An amount a policy sentence sets as the point from which a rule applies. */
 export interface PolicyThreshold {

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { currencyCode } from './currency.js';
+import { currencyCode } from '../evidence/currency.js';
 
 /** One published rate: `rate` units of the table's base currency buy one unit of the currency, from `date` on. */
 export interface RatePoint {

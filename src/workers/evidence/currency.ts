@@ -21,6 +21,30 @@ const SYMBOLS: Record<string, string> = {
   '₹': 'INR', '₩': 'KRW', '₺': 'TRY', '₽': 'RUB', '₪': 'ILS', '₴': 'UAH', '₱': 'PHP', 'zł': 'PLN', 'kč': 'CZK',
 };
 
+/** Currency words of prose (policy texts, rate files): `euros`, `pounds sterling`, `swiss francs`. */
+const WORDS: Record<string, string> = {
+  dollar: 'USD', dollars: 'USD', 'pound sterling': 'GBP', 'pounds sterling': 'GBP', pound: 'GBP', pounds: 'GBP', sterling: 'GBP',
+  'swiss franc': 'CHF', 'swiss francs': 'CHF', yen: 'JPY', '¥': 'JPY', 'u.s.$': 'USD',
+};
+
+/** The symbols and currency words {@link currencyCode} knows, longest first (for building patterns over prose). */
+export const CURRENCY_SIGNS: readonly string[] = [...Object.keys(SYMBOLS), ...Object.keys(WORDS), '$'].sort((a, b) => b.length - a.length);
+
+/**
+ * The ISO 4217 code prose or a rules file means: a code in any case (`usd` → USD), a
+ * symbol (`€`, `£`, `US$`, `HK$`; in prose a bare `$` is taken as USD) or a currency
+ * word (`euros`, `pounds sterling`). Null when `s` is none of these. The same table as
+ * the evidence's cells, so the rates, the evidence and the policy text agree on what
+ * `US$` or `€` means.
+ */
+export function currencyCode(s: string | null | undefined): string | null {
+  if (!s) return null;
+  const t = s.trim().replace(/\s+/g, ' ');
+  const read = readCurrency(t);
+  if (read.code) return read.code;
+  return WORDS[t.toLowerCase()] ?? null;
+}
+
 export interface CurrencyRead {
   code: string | null;
   /** True when a lone `$` was read as USD: the caller notes the assumption. */
