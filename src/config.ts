@@ -29,7 +29,22 @@ export interface Config {
   /** How often the served tenants' sources are re-indexed in the background. */
   sourcesRefreshMs: number;
   model: { kind: 'none' } | { kind: 'sampling' } | { kind: 'openai'; baseUrl: string; modelName: string; apiKey: string | null };
-  http: { host: string; port: number; tokensFile: string | null; allowedOrigins: string[] };
+  http: {
+    host: string;
+    port: number;
+    tokensFile: string | null;
+    allowedOrigins: string[];
+    /** The URL clients reach this server at (behind a proxy: the proxy's), for the protected-resource metadata. Null: http://host:port. */
+    publicUrl: string | null;
+    /** Requests per token (or per address without one) per window; 429 with Retry-After beyond. */
+    rateLimit: { requests: number; windowMs: number };
+    /** JWT access tokens from an OAuth issuer, instead of (or beside) the tokens file. */
+    oauth: { issuer: string; audience: string; jwksUrl: string | null; tenantClaim: string; actorClaim: string; scopeClaim: string } | null;
+  };
+  /** LONGHAUL_TENANTS_FILE: per tenant its sources, rules, model and limits (HTTP). */
+  tenantsFile: string | null;
+  /** Per investigation: at most this many signals, and this many bytes of payloads and files together. */
+  signalLimits: { count: number; bytes: number };
   logLevel: LogLevel;
   workers: { concurrency: number; maxAttempts: number; leaseMs: number };
   rulesFile: string | null;
@@ -55,10 +70,21 @@ export const SETTINGS = {
   model: { env: 'LONGHAUL_MODEL', default: 'none', doc: '`none`, `sampling`, `openai:<base-url>`' },
   'model-name': { env: 'LONGHAUL_MODEL_NAME', default: 'gpt-4o-mini', doc: 'model name for `openai:`' },
   'openai-api-key': { env: 'OPENAI_API_KEY', default: '', doc: 'API key for `openai:` (optional for local servers)' },
-  'http-host': { env: 'LONGHAUL_HTTP_HOST', default: '127.0.0.1', doc: 'HTTP bind address (for the HTTP transport, not yet available)' },
-  'http-port': { env: 'LONGHAUL_HTTP_PORT', default: '8787', doc: 'HTTP port (for the HTTP transport, not yet available)' },
-  'tokens-file': { env: 'LONGHAUL_TOKENS_FILE', default: '', doc: 'HTTP credentials: token hash → tenant, actor, scopes (for the HTTP transport, not yet available)' },
-  'allowed-origins': { env: 'LONGHAUL_ALLOWED_ORIGINS', default: '', doc: 'browser origins allowed on HTTP (comma-separated) (for the HTTP transport, not yet available)' },
+  'http-host': { env: 'LONGHAUL_HTTP_HOST', default: '127.0.0.1', doc: 'HTTP bind address (`serve --http`); a non-loopback address needs tokens or OAuth' },
+  'http-port': { env: 'LONGHAUL_HTTP_PORT', default: '8787', doc: 'HTTP port (`serve --http`)' },
+  'http-public-url': { env: 'LONGHAUL_HTTP_PUBLIC_URL', default: '', doc: 'the URL clients reach the server at, when behind a reverse proxy (default `http://host:port`)' },
+  'http-rate-limit': { env: 'LONGHAUL_HTTP_RATE_LIMIT', default: '600/1m', doc: 'requests per token per window (`600/1m`); beyond it 429 with Retry-After' },
+  'oauth-issuer': { env: 'LONGHAUL_OAUTH_ISSUER', default: '', doc: 'HTTP: accept JWT access tokens from this issuer (its JWKS)' },
+  'oauth-audience': { env: 'LONGHAUL_OAUTH_AUDIENCE', default: '', doc: 'HTTP: the audience JWTs must name (default: the public URL of /mcp)' },
+  'oauth-jwks-url': { env: 'LONGHAUL_OAUTH_JWKS_URL', default: '', doc: "HTTP: the issuer's JWKS (default: from its metadata)" },
+  'oauth-tenant-claim': { env: 'LONGHAUL_OAUTH_TENANT_CLAIM', default: 'tenant', doc: 'HTTP: the JWT claim that names the tenant' },
+  'oauth-actor-claim': { env: 'LONGHAUL_OAUTH_ACTOR_CLAIM', default: 'sub', doc: 'HTTP: the JWT claim that names the actor' },
+  'oauth-scope-claim': { env: 'LONGHAUL_OAUTH_SCOPE_CLAIM', default: 'scope', doc: 'HTTP: the JWT claim with the scopes (`read`, `write`; space-separated or a list)' },
+  'tenants-file': { env: 'LONGHAUL_TENANTS_FILE', default: '', doc: 'HTTP: per tenant its sources, rules file, model and limits (JSON; README "Host it for a team")' },
+  'max-signals': { env: 'LONGHAUL_MAX_SIGNALS', default: '1000', doc: 'signals one investigation may hold' },
+  'max-signal-bytes': { env: 'LONGHAUL_MAX_SIGNAL_BYTES', default: '200MiB', doc: 'payloads and files one investigation may hold, together' },
+  'tokens-file': { env: 'LONGHAUL_TOKENS_FILE', default: '', doc: 'HTTP credentials: token hash → tenant, actor, scopes (`longhaul token create`); reloaded when it changes' },
+  'allowed-origins': { env: 'LONGHAUL_ALLOWED_ORIGINS', default: '', doc: 'browser origins allowed on HTTP (comma-separated); other origins get 403' },
   'log-level': { env: 'LONGHAUL_LOG_LEVEL', default: 'info', doc: '`debug`, `info`, `warn`, `error` (stderr)' },
   'worker-concurrency': { env: 'LONGHAUL_WORKER_CONCURRENCY', default: '2', doc: 'worker tasks run at once per process' },
   'task-max-attempts': { env: 'LONGHAUL_TASK_MAX_ATTEMPTS', default: '3', doc: 'attempts before a failing task is `failed`' },
@@ -111,6 +137,37 @@ const Schema = z.object({
   'openai-api-key': z.string(),
   'http-host': z.string().min(1),
   'http-port': intIn(0, 65535),
+  'http-public-url': z.string().refine((v) => v === '' || /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v), 'must be an http(s) URL such as https://longhaul.example.com'),
+  'http-rate-limit': z.string().transform((v, ctx) => {
+    const m = /^(\d+)\s*\/\s*(\S+)$/.exec(v.trim());
+    let windowMs = 0;
+    try {
+      windowMs = m ? parseDuration(m[2]!, 'http-rate-limit') : 0;
+    } catch {
+      /* reported below */
+    }
+    if (!m || Number(m[1]) < 1 || windowMs < 1000) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" must be requests per window, such as "600/1m" (at least 1 request, a window of at least 1s)` });
+      return z.NEVER;
+    }
+    return { requests: Number(m[1]), windowMs };
+  }),
+  'oauth-issuer': z.string().refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be the issuer URL, such as https://auth.example.com'),
+  'oauth-audience': z.string(),
+  'oauth-jwks-url': z.string().refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL'),
+  'oauth-tenant-claim': z.string().min(1),
+  'oauth-actor-claim': z.string().min(1),
+  'oauth-scope-claim': z.string().min(1),
+  'tenants-file': z.string(),
+  'max-signals': intIn(1, 10_000_000),
+  'max-signal-bytes': z.string().transform((v, ctx) => {
+    const b = parseBytes(v);
+    if (b === null || b < 1024) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" must be a size such as "200MiB", "1GiB" or a number of bytes (at least 1 KiB)` });
+      return z.NEVER;
+    }
+    return b;
+  }),
   'tokens-file': z.string(),
   'allowed-origins': z.string(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']),
@@ -122,6 +179,15 @@ const Schema = z.object({
 });
 
 export class ConfigError extends InvalidInputError {}
+
+/** A size: bytes, or with a unit (`200MiB`, `1GiB`, `512KiB`, `10MB`). Null when it is not one. */
+export function parseBytes(v: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(v.trim());
+  if (!m) return null;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit]!;
+  return Math.floor(Number(m[1]) * mult);
+}
 
 /** Reads settings from env vars. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
@@ -221,7 +287,26 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
     sourcesFile: v['sources-file'] ? resolve(v['sources-file']) : null,
     sourcesRefreshMs: v['sources-refresh'],
     model,
-    http: { host: v['http-host'], port: v['http-port'], tokensFile: v['tokens-file'] || null, allowedOrigins: list(v['allowed-origins'], ',') },
+    http: {
+      host: v['http-host'],
+      port: v['http-port'],
+      tokensFile: v['tokens-file'] ? resolve(v['tokens-file']) : null,
+      allowedOrigins: list(v['allowed-origins'], ','),
+      publicUrl: v['http-public-url'] ? v['http-public-url'].replace(/\/+$/, '') : null,
+      rateLimit: v['http-rate-limit'],
+      oauth: v['oauth-issuer']
+        ? {
+            issuer: v['oauth-issuer'].replace(/\/+$/, ''),
+            audience: v['oauth-audience'],
+            jwksUrl: v['oauth-jwks-url'] || null,
+            tenantClaim: v['oauth-tenant-claim'],
+            actorClaim: v['oauth-actor-claim'],
+            scopeClaim: v['oauth-scope-claim'],
+          }
+        : null,
+    },
+    tenantsFile: v['tenants-file'] ? resolve(v['tenants-file']) : null,
+    signalLimits: { count: v['max-signals'], bytes: v['max-signal-bytes'] },
     logLevel: v['log-level'],
     workers: { concurrency: v['worker-concurrency'], maxAttempts: v['task-max-attempts'], leaseMs: v['task-lease'] },
     rulesFile: v['rules-file'] ? resolve(v['rules-file']) : null,

@@ -15,9 +15,25 @@ describe('config', () => {
     expect(c.extractionIntervalMs).toBe(60_000);
     expect(c.eventRetentionMs).toBe(90 * 86_400_000);
     expect(c.model).toEqual({ kind: 'none' });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8787, tokensFile: null, allowedOrigins: [] });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8787, tokensFile: null, allowedOrigins: [], publicUrl: null, rateLimit: { requests: 600, windowMs: 60_000 }, oauth: null });
+    expect(c.tenantsFile).toBeNull();
+    expect(c.signalLimits).toEqual({ count: 1000, bytes: 200 * 1024 * 1024 });
+    expect(c.sourcesFile).toBeNull();
+    expect(c.sourcesRefreshMs).toBe(5 * 60_000);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('reads the HTTP, OAuth and limit settings, and names the one at fault', () => {
+    const c = loadConfig({
+      env: { ...base, LONGHAUL_HTTP_RATE_LIMIT: '50/10s', LONGHAUL_OAUTH_ISSUER: 'https://auth.example.com/', LONGHAUL_OAUTH_AUDIENCE: 'longhaul', LONGHAUL_MAX_SIGNAL_BYTES: '1GiB', LONGHAUL_HTTP_PUBLIC_URL: 'https://lh.example.com/' },
+    });
+    expect(c.http.rateLimit).toEqual({ requests: 50, windowMs: 10_000 });
+    expect(c.http.oauth).toEqual({ issuer: 'https://auth.example.com', audience: 'longhaul', jwksUrl: null, tenantClaim: 'tenant', actorClaim: 'sub', scopeClaim: 'scope' });
+    expect(c.http.publicUrl).toBe('https://lh.example.com');
+    expect(c.signalLimits.bytes).toBe(1024 ** 3);
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_HTTP_RATE_LIMIT: 'lots' } })).toThrow(/http-rate-limit \(LONGHAUL_HTTP_RATE_LIMIT="lots"\): "lots" must be requests per window/);
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_MAX_SIGNAL_BYTES: '12 parsecs' } })).toThrow(/max-signal-bytes/);
   });
 
   it('uses XDG_DATA_HOME', () => {
