@@ -1,4 +1,6 @@
-# longhaul over stdio (default) or, later, streamable HTTP. Not built in CI (no Docker engine there).
+# longhaul for a team: streamable HTTP on 0.0.0.0:8787, which demands credentials
+# (LONGHAUL_TOKENS_FILE or LONGHAUL_OAUTH_ISSUER). For stdio, run the image with `serve`.
+# Not built in CI (no Docker engine there).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 builds its native addon when no prebuilt binary can be fetched.
@@ -6,11 +8,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY fixtures ./fixtures
+# `npm ci` builds dist/ (the prepare script); the dev dependencies go afterwards.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production LONGHAUL_DATA_DIR=/data
+ENV NODE_ENV=production LONGHAUL_DATA_DIR=/data LONGHAUL_HTTP_PORT=8787
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -18,5 +21,9 @@ COPY --from=build /app/fixtures ./fixtures
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
+EXPOSE 8787
+# The slim image has no curl: Node's fetch asks /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LONGHAUL_HTTP_PORT || 8787) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["serve"]
+CMD ["serve", "--http", "--http-host", "0.0.0.0"]
