@@ -22,12 +22,11 @@ import { createSqliteSourceIndex } from './store/adapters/source-index-sqlite.js
 import { openStore } from './store/open-store.js';
 import type { StorePort } from './store/port.js';
 import { lazySourceIndex, type SourceIndex } from './store/source-index.js';
-import { DEFAULT_RULES, loadRules } from './workers/compliance/rules.js';
 import { createRoleRegistry } from './workers/index.js';
 import type { RoleRegistry } from './workers/role.js';
-import { sourceSpecs } from './workers/sources/config.js';
 import { sourceIndexFile, TenantSources } from './workers/sources/registry.js';
 import { sourcesJob } from './scheduler/sources-job.js';
+import { loadTenantSettings, servedTenantsFor, type TenantLimits, type TenantSettings } from './tenants.js';
 
 export interface App {
   readonly config: Readonly<Config>;
@@ -54,6 +53,14 @@ export interface App {
    * sweeps stay cross-tenant: they move no tenant data outside the store.
    */
   readonly servedTenants: readonly string[] | null;
+  /** Per-tenant settings from LONGHAUL_TENANTS_FILE over the process-wide ones (src/tenants.ts). */
+  readonly tenants: TenantSettings;
+  /**
+   * A tenant's limits: signals per investigation (count, bytes) and the HTTP rate limit
+   * per token — its tenants-file entry's, else LONGHAUL_MAX_SIGNALS / _BYTES /
+   * LONGHAUL_HTTP_RATE_LIMIT. Also on `deps.limitsFor` for the runtime.
+   */
+  limitsFor(tenantId: string): TenantLimits;
   /** Starts background work: the scheduler's catch-up pass, then its cron jobs. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -75,8 +82,14 @@ export interface AppOverrides {
   sourceIndex?: (tenantId: string) => SourceIndex;
   /** Worker tuning beyond config (backoff, heartbeat), for tests and the demo. */
   workerSettings?: Partial<WorkerSettings>;
-  /** The tenants whose background work this process runs (see App.servedTenants); default `[config.tenant]`. */
+  /** How often the change feed reads the change log for other processes' changes; default 250 ms. */
+  feedPollMs?: number;
+  /** The tenants whose background work this process runs (see App.servedTenants); default servedTenantsFor(config): the stdio tenant and the tenants file's. */
   servedTenants?: readonly string[] | null;
+  /** Per-tenant settings; default read from config.tenantsFile (and the process-wide sources, rules). */
+  tenants?: TenantSettings;
+  /** Where a tenant's `apiKeyEnv` is looked up; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -88,8 +101,15 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const logger = o.logger ?? createLogger({ level: config.logLevel });
   const clock = o.clock ?? systemClock;
   const ids = o.ids ?? createIdGenerator(clock);
+  // Per-tenant sources, rules, model and limits (src/tenants.ts has the format and the
+  // precedence). Read before the store opens: a bad tenants, sources or rules file stops
+  // start-up with an error naming the file, the tenant and the field.
+  const tenants = o.tenants ?? loadTenantSettings(config, o.env ?? process.env);
   const store = o.store ?? openStore(config.store, logger, clock);
-  const feed = new ChangeFeed();
+  // This process, in store leases and the change log (its follower skips its own rows).
+  const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
+  // Changes reach other processes on the store through its change log (runtime/change-feed.ts).
+  const feed = new ChangeFeed({ log: store, origin: owner, clock, logger: logger.child({ component: 'change-feed' }), ...(o.feedPollMs ? { pollMs: o.feedPollMs } : {}) });
   const deps: RuntimeDeps = {
     store,
     clock,
@@ -100,24 +120,22 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       idleTimeoutMs: config.idleTimeoutMs,
       maxSessionDurationMs: config.maxSessionDurationMs,
       eventRetentionMs: config.eventRetentionMs,
+      signalLimits: config.signalLimits,
     },
-    models: o.models ?? createModelRegistry(config.model, { logger }),
+    models: o.models ?? createModelRegistry(config.model, { logger }, tenants.models()),
+    limitsFor: (tenantId) => tenants.limitsFor(tenantId),
   };
-  // stdio serves the one tenant of its config. The HTTP transport will pass the tenants
-  // of its token file (or null: every tenant in the store).
-  const served = o.servedTenants === undefined ? [config.tenant] : o.servedTenants;
+  // stdio serves the one tenant of its config; with a tenants file, its tenants too
+  // (servedTenantsFor). Overrides may pass others, or null: every tenant in the store.
+  const served = o.servedTenants === undefined ? servedTenantsFor(config, tenants) : o.servedTenants;
   const servedTenants: readonly string[] | null = served && Object.freeze([...served]);
   const runtime = new Runtime(deps);
-  const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
-  // Workers: a bad rules file stops start-up here, with an error naming the file and field.
-  // stdio serves one tenant: the rules file is its; any other tenant gets the defaults.
-  const rules = loadRules(config.rulesFile);
-  const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => (tenantId === config.tenant ? rules : DEFAULT_RULES) });
+  // Workers: each tenant's rules (its rulesFile; the stdio tenant's LONGHAUL_RULES_FILE; else the defaults).
+  const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => tenants.rulesFor(tenantId) });
   // Delegation refuses a role no worker here runs (it would sit pending for ever).
   deps.knownRoles = () => roles.names();
-  // Sources: a bad sources file stops start-up here, with an error naming the file and entry.
-  // stdio serves one tenant: its folders and sources file; any other tenant has none.
-  const specs = sourceSpecs(config.sources, config.sourcesFile);
+  // Sources: each tenant's own (tenants file; the stdio tenant's LONGHAUL_SOURCES and
+  // sources file); a tenant nothing names sources for has none.
   const indexDir = config.store.kind === 'sqlite' ? dirname(config.store.path) : config.dataDir;
   const openIndex =
     o.sourceIndex ??
@@ -125,7 +143,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       const file = config.store.kind === 'memory' ? ':memory:' : sourceIndexFile(indexDir, tenantId);
       return lazySourceIndex(file, () => createSqliteSourceIndex(file));
     });
-  const sources = new TenantSources((tenantId) => (tenantId === config.tenant ? specs : []), openIndex, {
+  const sources = new TenantSources((tenantId) => tenants.sourcesFor(tenantId), openIndex, {
     clock,
     logger: logger.child({ component: 'sources' }),
     openDatabase: (spec) => openSourceDatabase(spec, { logger: logger.child({ component: 'sources', source: spec.name }) }),
@@ -159,7 +177,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     deps,
     localCaller: { tenantId: config.tenant, actorId: config.actor },
     servedTenants,
+    tenants,
+    limitsFor: (tenantId) => tenants.limitsFor(tenantId),
     async start() {
+      await feed.start();
       workers.start();
       await scheduler.start();
     },
@@ -169,6 +190,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       await workers.stop();
       await scheduler.stop();
       await sources.close();
+      // After everything that publishes: the last changes reach the log before the store closes.
+      await feed.stop();
       await store.close();
     },
   };

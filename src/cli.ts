@@ -4,8 +4,8 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, SETTINGS, type RawSettings, type SettingName } from './config.js';
-import { iso } from './domain/clock.js';
+import { ConfigError, loadConfig, SETTINGS, type Config, type RawSettings, type SettingName } from './config.js';
+import { iso, systemClock } from './domain/clock.js';
 import { isLonghaulError } from './domain/errors.js';
 import { createLogger } from './logger.js';
 import { attachmentTooLargeError, formatBytes, type AttachmentInput } from './runtime/attachments.js';
@@ -17,10 +17,16 @@ const USAGE = `longhaul ${VERSION} — long-running investigations, runtime sess
 
 Usage:
   longhaul serve [--stdio | --http] [settings]   serve MCP (stdio by default: what Claude Desktop runs)
+  longhaul serve --http [--host H] [--port P]    serve MCP over streamable HTTP at /mcp (default 127.0.0.1:8787);
+                                                 a non-loopback address needs --tokens-file or --oauth-issuer
   longhaul status [settings]                     sessions, open investigations, waits, extraction backlog, sources
   longhaul signal <investigationId> <signal> [--data file.json | --data -] [--file path]… [--key idempotency-key]
                                                  deliver a signal from a shell, a cron job or a mail hook;
                                                  --file attaches a document (CSV, camt.053 XML, MT940, PDF…), repeatable
+  longhaul token create --tenant T --actor A [--scopes read,write]
+                                                 add a bearer token for serve --http to the tokens file; prints it once
+  longhaul token list [--json]                   the tokens file: hash prefix, tenant, actor, scopes (never a token)
+  longhaul token revoke <hash-prefix>            remove a token; the server refuses it from its next request
   longhaul demo [--keep]                         the TechCorp story end to end on a temporary store (about 10 s)
   longhaul help | --help                         this text
   longhaul --version
@@ -64,12 +70,13 @@ async function withApp<T>(flags: RawSettings, fn: (app: App) => Promise<T>): Pro
 }
 
 async function serve(argv: string[]): Promise<void> {
-  const { values, flags } = parse(argv, { stdio: { type: 'boolean' }, http: { type: 'boolean' } });
+  const { values, flags } = parse(argv, { stdio: { type: 'boolean' }, http: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } });
   if (values.stdio && values.http) throw new UsageError('Choose one of --stdio or --http.');
+  if ((values.host !== undefined || values.port !== undefined) && !values.http) throw new UsageError('--host and --port go with --http.');
+  if (typeof values.host === 'string') flags['http-host'] = values.host;
+  if (typeof values.port === 'string') flags['http-port'] = values.port;
   const config = loadConfig({ flags });
-  if (values.http) {
-    throw new UsageError('The streamable HTTP transport is not available in this version yet; use stdio (the default).');
-  }
+  if (values.http) return serveHttp(config);
   const app = createApp(config);
   if (process.stdin.isTTY) {
     err(
@@ -90,6 +97,93 @@ async function serve(argv: string[]): Promise<void> {
   const { serveStdio } = await import('./transports/stdio.js');
   await serveStdio(app);
   await app.close();
+}
+
+/**
+ * `serve --http`: refuses an unsafe bind (exit 2) before opening anything, serves until
+ * SIGTERM or SIGINT, then drains (in-flight calls finish, at most 10 s), closes the MCP
+ * sessions and the app (releasing leases) and exits 0. A second signal stops at once.
+ */
+async function serveHttp(config: Readonly<Config>): Promise<void> {
+  const { assertSafeBind } = await import('./transports/http/perimeter.js');
+  const { httpServedTenants, startHttpServer, tokenFileTenants } = await import('./transports/http/server.js');
+  const { streamEventsPruneJob } = await import('./transports/http/event-log.js');
+  assertSafeBind(config);
+  const app = createApp(config, {
+    servedTenants: httpServedTenants(config, tokenFileTenants(config)),
+    jobs: (deps) => [streamEventsPruneJob(deps.store, deps.clock, deps.logger)],
+  });
+  let handle: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  try {
+    handle = await startHttpServer(app);
+    await app.start();
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new ConfigError(`Cannot listen on ${config.http.host}:${config.http.port} (${code}); choose another LONGHAUL_HTTP_HOST / LONGHAUL_HTTP_PORT (--host, --port).`);
+    }
+    throw e;
+  }
+  if (process.stderr.isTTY) err(`longhaul ${VERSION} is serving MCP at ${handle.url}/mcp (data: ${app.store.location}). Press Ctrl+C to stop.`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const force = () => {
+    app.logger.warn('second signal: stopping now');
+    process.exit(1);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  app.logger.info('stopping', { signal });
+  await handle.close();
+  await app.close();
+  // Anything still holding the event loop open after a clean stop must not keep the process.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+}
+
+/** `longhaul token create|list|revoke`: edits LONGHAUL_TOKENS_FILE (--tokens-file). */
+async function token(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals, flags } = parse(rest, { scopes: { type: 'string' }, json: { type: 'boolean' } });
+  const config = loadConfig({ flags });
+  const file = config.http.tokensFile;
+  if (!file) throw new UsageError('token: which tokens file? Pass --tokens-file path or set LONGHAUL_TOKENS_FILE.');
+  const { createToken, hashPrefix, listTokens, revokeToken } = await import('./transports/http/tokens-file.js');
+  switch (sub) {
+    case 'create': {
+      if (positionals.length) throw new UsageError(`token create takes no arguments besides flags (got "${positionals[0]}").`);
+      if (typeof values.tenant !== 'string' || typeof values.actor !== 'string') throw new UsageError('token create needs --tenant T and --actor A.');
+      const scopes = (typeof values.scopes === 'string' ? values.scopes : 'read,write').split(',');
+      const { token: secret, entry } = createToken(file, { tenant: values.tenant, actor: values.actor, scopes, createdAt: iso(systemClock.now()) });
+      out(secret);
+      err(
+        `Created a token for tenant ${entry.tenant}, actor ${entry.actor}, scopes ${entry.scopes.join(', ')} (hash ${hashPrefix(entry.sha256)}) in ${file}.\n` +
+          `It is shown only this once: store it now. Clients send it as Authorization: Bearer <token>. Revoke it with: longhaul token revoke ${hashPrefix(entry.sha256)}`,
+      );
+      return;
+    }
+    case 'list': {
+      const entries = listTokens(file).map((t) => ({ hash: hashPrefix(t.sha256), tenant: t.tenant, actor: t.actor, scopes: t.scopes, ...(typeof t.createdAt === 'string' ? { createdAt: t.createdAt } : {}) }));
+      if (values.json) out(JSON.stringify(entries, null, 2));
+      else if (entries.length === 0) out(`No tokens in ${file}. Create one with: longhaul token create --tenant T --actor A`);
+      else {
+        const row = (h: string, t: string, a: string, sc: string, c: string) => `${h.padEnd(14)}${t.padEnd(20)}${a.padEnd(24)}${sc.padEnd(14)}${c}`;
+        out([row('hash', 'tenant', 'actor', 'scopes', 'created'), ...entries.map((e) => row(e.hash, e.tenant, e.actor, e.scopes.join(','), e.createdAt ?? ''))].join('\n'));
+      }
+      return;
+    }
+    case 'revoke': {
+      if (positionals.length !== 1) throw new UsageError('token revoke needs the hash prefix that `longhaul token list` shows.');
+      const entry = revokeToken(file, positionals[0]!);
+      out(`Revoked token ${hashPrefix(entry.sha256)} (tenant ${entry.tenant}, actor ${entry.actor}); a running server refuses it from its next request.`);
+      return;
+    }
+    default:
+      throw new UsageError(sub === undefined ? 'token needs create, list or revoke.' : `Unknown token command "${sub}"; use create, list or revoke.`);
+  }
 }
 
 async function status(argv: string[]): Promise<void> {
@@ -199,6 +293,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'signal':
         await signal(rest);
+        return 0;
+      case 'token':
+        await token(rest);
         return 0;
       case 'demo':
         await demo(rest);

@@ -44,3 +44,44 @@ export const namespaces = {
   actorFacts: (actorId: string) => `actors/${actorId}/facts`,
   actorPreferences: (actorId: string) => `actors/${actorId}/preferences`,
 };
+
+/**
+ * Private memory: `actors/{actorId}/…` belongs to that actor alone. Everything else —
+ * investigations with their facts and reports, session summaries — is shared by the
+ * actors of a tenant.
+ */
+export const ACTORS_ROOT = 'actors';
+
+/** The roots of shared memory: every namespace written outside `actors/` starts with one. */
+export const SHARED_ROOTS: readonly string[] = ['investigations', 'sessions'];
+
+/** The actor whose private namespace `ns` lies in, or null for shared memory. */
+export function namespaceOwner(ns: string): string | null {
+  const [root, actor] = ns.split('/');
+  return root === ACTORS_ROOT && actor ? actor : null;
+}
+
+/** May `actorId` see records in namespace `ns`? (Shared memory, or its own.) */
+export const namespaceVisibleTo = (actorId: string, ns: string): boolean => {
+  const owner = namespaceOwner(ns);
+  return owner === null || owner === actorId;
+};
+
+/**
+ * What an actor's memory query under `requested` may cover — the one place the
+ * namespace of a read, list, search or subscription is chosen:
+ * - `prefix`: the prefix to query ('' = the whole tenant); null when nothing the actor
+ *   may see lies under the request (another actor's `actors/{id}/…`).
+ * - `parts`: disjoint prefixes covering exactly what the actor may see under `prefix`,
+ *   for a store that can only query one prefix at a time. Equal to `[prefix]` except
+ *   for the whole tenant, which is every shared root beside the actor's own namespace.
+ * `actors` alone narrows to `actors/{actorId}`. `requested` must be parsed already
+ * (parseNamespace), or null/'' for the whole tenant.
+ */
+export function memoryScope(actorId: string, requested: string | null): { prefix: string | null; parts: readonly string[] } {
+  const own = `${ACTORS_ROOT}/${actorId}`;
+  if (!requested) return { prefix: '', parts: [...SHARED_ROOTS, own] };
+  if (requested === ACTORS_ROOT) return { prefix: own, parts: [own] };
+  if (!namespaceVisibleTo(actorId, requested)) return { prefix: null, parts: [] };
+  return { prefix: requested, parts: [requested] };
+}

@@ -48,15 +48,17 @@ export function createSamplingModel(server: McpServer, timeoutMs = SAMPLING_TIME
 /**
  * Offers this connection's client as the model for background work: attached once the
  * client has initialised (its capabilities are known), detached when the connection
- * closes. Only tenants this connection has acted for may have their data sampled.
- * Chains the server's existing `oninitialized` / `onclose` handlers.
+ * closes. `serves(tenantId, actorId)` says whose data the client may be handed: only
+ * the (tenant, actor) pairs this connection has acted as — never another tenant's data,
+ * nor another actor's of the same tenant (extraction of bob's session never reaches
+ * alice's client). Chains the server's existing `oninitialized` / `onclose` handlers.
  */
-export function attachSampling(server: McpServer, registry: ModelRegistry | undefined, tenantsServed: ReadonlySet<string>): void {
-  if (!registry || registry.mode !== 'sampling') return;
+export function attachSampling(server: McpServer, registry: ModelRegistry | undefined, serves: (tenantId: string, actorId: string) => boolean): void {
+  if (!registry || !registry.samples) return;
   let detach: (() => void) | null = null;
   const previousInitialized = server.server.oninitialized;
   server.server.oninitialized = () => {
-    if (server.server.getClientCapabilities()?.sampling) detach = registry.attachSampler(createSamplingModel(server), (tenantId) => tenantsServed.has(tenantId));
+    if (server.server.getClientCapabilities()?.sampling) detach = registry.attachSampler(createSamplingModel(server), serves);
     previousInitialized?.();
   };
   const previousClose = server.server.onclose;

@@ -64,11 +64,15 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   );
 
   const tenantsServed = new Set<string>();
+  // (tenant, actor) pairs this connection acted as: whose data its client may sample.
+  const actorsServed = new Set<string>();
+  const actorKey = (tenantId: string, actorId: string) => `${tenantId}\u0000${actorId}`;
   const ctx: McpContext = {
     app,
     resolveCaller(extra: RequestExtra): Caller {
       const caller = opts.resolveCaller(extra);
       tenantsServed.add(caller.tenantId);
+      actorsServed.add(actorKey(caller.tenantId, caller.actorId));
       return caller;
     },
     callerInScope(): Caller | null {
@@ -93,7 +97,7 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   const stopSubscriptions = attachSubscriptions(server, ctx);
   const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
   // LONGHAUL_MODEL=sampling: offer this client's model to background extraction (issue 3).
-  attachSampling(server, app.deps.models, tenantsServed);
+  attachSampling(server, app.deps.models, (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)));
 
   const previousInitialized = server.server.oninitialized;
   server.server.oninitialized = () => {

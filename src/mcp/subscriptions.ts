@@ -1,7 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { assertId } from '../domain/ids.js';
-import { namespaceHasPrefix } from '../domain/namespace.js';
+import { namespaceHasPrefix, namespaceVisibleTo } from '../domain/namespace.js';
+import { scopedPrefix } from '../memory/scope.js';
 import type { Caller } from '../runtime/deps.js';
 import type { Change } from '../runtime/change-feed.js';
 import type { McpContext } from './context.js';
@@ -11,6 +12,8 @@ import { parseLonghaulUri, type UriTarget } from './uris.js';
 interface Subscription {
   uri: string;
   tenantId: string;
+  /** Memory notifications skip other actors' private namespaces (src/memory/scope.ts). */
+  actorId: string;
   target: UriTarget;
 }
 
@@ -65,19 +68,32 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
 
   const onChange = (change: Change) => {
     for (const s of subs.values()) {
-      if (s.tenantId === change.tenantId && affects(change, s.target)) pending.add(s.uri);
+      if (s.tenantId !== change.tenantId || !affects(change, s.target)) continue;
+      if (change.type === 'memory' && !namespaceVisibleTo(s.actorId, change.namespace)) continue;
+      pending.add(s.uri);
     }
     if (pending.size && !flush) flush = setImmediate(send);
   };
 
-  /** Refuses URIs that name nothing, or an investigation/session the caller cannot see. */
-  const check = async (caller: Caller, uri: string): Promise<UriTarget> => {
+  /**
+   * Refuses longhaul:// URIs that name nothing, or an investigation/session the caller
+   * cannot see. A URI of another scheme is not this server's: subscribing to it is
+   * accepted (as the spec's subscribe/unsubscribe flow expects) and it never changes,
+   * so it is never notified; null says so.
+   */
+  const check = async (caller: Caller, uri: string): Promise<UriTarget | null> => {
+    if (!/^longhaul:/i.test(uri)) {
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.length > 2_048) throw new McpError(ErrorCode.InvalidParams, `"${uri.slice(0, 200)}" is not a resource URI (see resources/templates/list).`);
+      return null;
+    }
     const target = parseLonghaulUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `"${uri.slice(0, 200)}" is not a longhaul:// resource URI (see resources/templates/list).`);
     if (target.kind === 'task') await app.runtime.investigations.task(caller, target.investigationId, target.taskId);
     else if (target.kind === 'signal_attachment') await app.runtime.signals.attachmentMeta(caller, target.investigationId, target.signalId, target.index);
     else if ('investigationId' in target) await app.runtime.investigations.load(caller, target.investigationId);
     if ('sessionId' in target) await app.runtime.sessions.get(caller, assertId(target.sessionId, 'ses', 'sessionId'));
+    // Another actor's private memory cannot be followed either (not_found, as when read).
+    if (target.kind === 'memory' && target.prefix) scopedPrefix(caller.actorId, target.prefix, 'memory namespace');
     return target;
   };
 
@@ -85,7 +101,8 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
     try {
       const caller = ctx.resolveCaller(extra);
       const target = await check(caller, req.params.uri);
-      subs.set(key(caller.tenantId, req.params.uri), { uri: req.params.uri, tenantId: caller.tenantId, target });
+      if (!target) return {};
+      subs.set(key(caller.tenantId, req.params.uri), { uri: req.params.uri, tenantId: caller.tenantId, actorId: caller.actorId, target });
       unfollow ??= app.feed.subscribe(onChange);
       return {};
     } catch (e) {

@@ -62,8 +62,10 @@ export class Extraction {
   async extractSession(tenantId: string, sessionId: string): Promise<ExtractionRun> {
     const t = this.d.store.tenant(tenantId);
     const now = this.d.clock.now();
-    const cp = await t.getCheckpoint(sessionId);
-    const model = this.models.current(tenantId);
+    const [cp, session] = await Promise.all([t.getCheckpoint(sessionId), t.getSession(sessionId)]);
+    // Sampling goes only to a client of the session's own actor (ModelRegistry.current):
+    // alice's client never summarises bob's session. Without one, the deterministic path.
+    const model = this.models.current(tenantId, session?.actorId ?? null);
     const run: ExtractionRun = {
       tenantId,
       sessionId,
@@ -76,7 +78,6 @@ export class Extraction {
     };
     const touched = new Set<string>();
     try {
-      const session = await t.getSession(sessionId);
       for (let batch = 0; ; batch++) {
         const page = await t.listEvents({ sessionId, afterSeq: run.throughSeq, limit: this.settings.batchSize });
         const more = page.total > page.items.length;

@@ -49,7 +49,7 @@ export class Memory {
    */
   async extractionStatus(tenantId: string, sessionId: string) {
     const t = this.d.store.tenant(tenantId);
-    const cp = await t.getCheckpoint(sessionId);
+    const [cp, session] = await Promise.all([t.getCheckpoint(sessionId), t.getSession(sessionId)]);
     const through = cp?.throughSeq ?? 0;
     const backlog = (await t.listEvents({ sessionId, afterSeq: through, limit: 1 })).total;
     return {
@@ -58,7 +58,8 @@ export class Memory {
       lastRunAt: cp?.lastRunAt ? iso(cp.lastRunAt) : null,
       lastError: cp?.lastError ?? null,
       nextRunAt: cp?.dueAt != null ? iso(cp.dueAt) : null,
-      model: this.models.current(tenantId)?.name ?? null,
+      // The model extraction would use now: a sampler only of the session's own actor.
+      model: this.models.current(tenantId, session?.actorId ?? null)?.name ?? null,
     };
   }
 }

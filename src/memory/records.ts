@@ -1,10 +1,10 @@
 import { iso } from '../domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
-import { parseNamespace } from '../domain/namespace.js';
 import type { RecordStatus } from '../domain/record.js';
 import type { Caller, RuntimeDeps } from '../runtime/deps.js';
 import { eventView, showing } from '../runtime/views.js';
+import { recordVisibleTo, scopedPrefix } from './scope.js';
 import { recordSummaryView, recordView } from './views.js';
 
 export const LIST_DEFAULT_LIMIT = 50;
@@ -23,7 +23,9 @@ export type StatusFilter = RecordStatus | 'all';
 
 /** A page of the records under a namespace prefix, newest first (`longhaul://memory/{namespace}`). */
 export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace: string; status?: StatusFilter; limit?: number; cursor?: string | null }) {
-  const namespace = parseNamespace(q.namespace);
+  // `actors` narrows to the caller's own; another actor's namespace is refused (./scope.ts).
+  const namespace = scopedPrefix(caller.actorId, q.namespace);
+  if (!namespace) throw new InvalidInputError('namespace is empty; give a namespace such as "investigations/inv_…/facts".');
   const status = q.status ?? 'active';
   const limit = pageSize(q.limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, 'limit');
   const page = await d.store.tenant(caller.tenantId).listRecords({
@@ -51,7 +53,8 @@ export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: strin
   assertId(recordId, 'rec', 'recordId');
   const t = d.store.tenant(caller.tenantId);
   const r = await t.getRecord(recordId);
-  if (!r) throw new NotFoundError('memory record', recordId);
+  // Another actor's private record reads exactly as one that does not exist.
+  if (!r || !recordVisibleTo(caller.actorId, r)) throw new NotFoundError('memory record', recordId);
   const limit = pageSize(page.limit, SOURCES_DEFAULT_LIMIT, SOURCES_MAX_LIMIT, 'limit');
   const offset = decodeOffset(page.cursor);
   const ids = r.sourceEventIds.slice(offset, offset + limit);
@@ -73,7 +76,8 @@ export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: strin
 }
 
 /**
- * `forget_memory`: deletes one record — the only destructive memory operation. Its
+ * `forget_memory`: deletes one record — the only destructive memory operation — of
+ * the caller's tenant, shared or the caller's own (another actor's reads as not found). Its
  * source events are untouched (they expire on their own); a record it had superseded
  * stays superseded (forgetting the newer statement does not revive the older one).
  */
@@ -81,7 +85,7 @@ export async function forgetRecord(d: RuntimeDeps, caller: Caller, recordId: str
   assertId(recordId, 'rec', 'recordId');
   const t = d.store.tenant(caller.tenantId);
   const r = await t.getRecord(recordId);
-  if (!r || !(await t.deleteRecord(recordId))) throw new NotFoundError('memory record', recordId);
+  if (!r || !recordVisibleTo(caller.actorId, r) || !(await t.deleteRecord(recordId))) throw new NotFoundError('memory record', recordId);
   d.feed.publish({ type: 'memory', tenantId: caller.tenantId, namespace: r.namespace });
   d.logger.info('memory record forgotten', { tenantId: caller.tenantId, actorId: caller.actorId, recordId, namespace: r.namespace });
   return { recordId, namespace: r.namespace, deleted: true as const, text: r.text.length > 200 ? r.text.slice(0, 199) + '…' : r.text };

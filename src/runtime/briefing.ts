@@ -6,9 +6,17 @@ import type { MemoryRecord } from '../domain/record.js';
 import type { Report } from '../domain/report.js';
 import { isTerminalTask, type Task, type Wait } from '../domain/task.js';
 import type { Caller, RuntimeDeps } from './deps.js';
+import { showing } from './views.js';
 
 /** The briefing's hard cap: ≈1,500 tokens. */
 export const BRIEFING_MAX_CHARS = 6_000;
+
+/**
+ * Items the briefing reads of each list: open tasks, ended tasks (newest first), open
+ * waits, ended waits, signals and reports (newest first). Beyond that it says what it
+ * did not read ("showing X of Y") instead of loading an unbounded list.
+ */
+export const BRIEFING_READ_LIMIT = 200;
 
 export interface Briefing {
   investigationId: string;
@@ -45,21 +53,29 @@ interface Section {
 export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investigation, since: number | null): Promise<Briefing> {
   const t = d.store.tenant(caller.tenantId);
   const factsNs = namespaces.investigationFacts(inv.id);
-  const [tasks, waits, signals, reports, newestFacts, relevantFacts, recent, all] = await Promise.all([
-    t.listTasks(inv.id),
-    t.listWaits(inv.id),
-    t.listSignals(inv.id),
-    t.listReports(inv.id),
+  const R = { limit: BRIEFING_READ_LIMIT };
+  const newest = { ...R, order: 'desc' } as const;
+  const [openTasks, endedTasks, openWaitList, endedWaits, signals, reports, counts, newestFacts, relevantFacts, recent, all] = await Promise.all([
+    t.listTasks(inv.id, { ...R, open: true }),
+    t.listTasks(inv.id, { ...newest, open: false }),
+    t.listWaits(inv.id, { ...R, open: true }),
+    t.listWaits(inv.id, { ...newest, open: false }),
+    t.listSignals(inv.id, undefined, newest),
+    t.listReports(inv.id, newest),
+    t.countInvestigation(inv.id),
     t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8 }),
     t.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
     t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 8, order: 'desc' }),
     t.listEvents({ investigationId: inv.id, limit: 1 }),
   ]);
+  // Separate reads: a task that ended between them would be in both.
+  const tasks = uniqueById([...openTasks, ...endedTasks]);
+  const waits = uniqueById([...openWaitList, ...endedWaits]);
   const now = d.clock.now();
   const after = (x: number | null) => x !== null && (since === null || x > since);
   const byNewest = <T>(f: (x: T) => number) => (a: T, b: T) => f(b) - f(a);
   const finished = tasks.filter((x) => isTerminalTask(x.status) && after(x.finishedAt)).sort(byNewest((x) => x.finishedAt ?? 0));
-  const open = tasks.filter((x) => !isTerminalTask(x.status));
+  const open = openTasks;
   const openWaits = waits.filter((w) => w.status === 'open').sort((a, b) => a.deadline - b.deadline);
   const newSignals = signals.filter((s) => after(s.receivedAt)).sort(byNewest((s) => s.receivedAt));
   const timeouts = waits.filter((w) => w.status === 'timed_out' && after(w.resolvedAt)).sort(byNewest((w) => w.resolvedAt ?? 0));
@@ -72,8 +88,14 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
   const head: string[] = [
     `# Briefing: ${clip(inv.subject, 120)} (${inv.id})`,
     `Objective: ${clip(inv.objective, 300)}`,
-    `Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''}${inv.deadline !== null ? ` · deadline ${iso(inv.deadline)}${inv.overdueAt !== null ? ' (PASSED)' : ''}` : ''} · tasks: ${countBy(tasks, (x) => x.status) || 'none'} · reports filed: ${reports.length}${reports.length ? ` (latest: ${reportUri})` : ''}`,
+    `Status: ${inv.status}${inv.outcome ? ` (${inv.outcome})` : ''}${inv.deadline !== null ? ` · deadline ${iso(inv.deadline)}${inv.overdueAt !== null ? ' (PASSED)' : ''}` : ''} · tasks: ${countBy(tasks, (x) => x.status) || 'none'}${tasks.length < counts.tasks ? ` (of the ${tasks.length} read; ${counts.tasks} in all)` : ''} · reports filed: ${Math.max(reports.length, counts.reports)}${reports.length ? ` (latest: ${reportUri})` : ''}`,
     `Timeline: ${eventsTotal} events — longhaul://investigations/${inv.id}/timeline`,
+    ...unreadNote(inv.id, [
+      [tasks.length, counts.tasks, 'tasks (the open ones first, then the newest)'],
+      [waits.length, counts.waits, 'waits (the open ones first, then the newest)'],
+      [signals.length, counts.signals, 'signals (the newest)'],
+      [reports.length, counts.reports, 'reports (the newest)'],
+    ]),
     since === null ? 'Everything so far:' : `Since your last session (${iso(since)}):`,
   ];
   if (!finished.length && !newSignals.length && !timeouts.length && !newReports.length) head.push('Nothing has finished, arrived or been filed since then.');
@@ -144,8 +166,8 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
       signals: newSignals.length,
       timeouts: timeouts.length,
       reports: newReports.length,
-      openTasks: open.length,
-      openWaits: openWaits.length,
+      openTasks: Math.max(open.length, counts.openTasks),
+      openWaits: Math.max(openWaits.length, counts.openWaits),
       eventsTotal,
     },
   };
@@ -158,6 +180,16 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
 export async function currentBriefing(d: RuntimeDeps, caller: Caller, inv: Investigation): Promise<Briefing> {
   const [prev] = await d.store.tenant(caller.tenantId).listSessions({ investigationId: inv.id, actorId: caller.actorId, kind: 'supervisor', limit: 1 });
   return buildBriefing(d, caller, inv, prev && prev.status === 'terminated' ? prev.lastActivityAt : null);
+}
+
+/**
+ * The line that says which lists the briefing read only in part ("showing 200 of 1,234
+ * tasks …"), or none when it read them whole: what it lists is then not everything.
+ */
+function unreadNote(investigationId: string, lists: Array<[read: number, total: number, what: string]>): string[] {
+  const cut = lists.filter(([read, total]) => read < total).map(([read, total, what]) => showing(read, total, what));
+  if (!cut.length) return [];
+  return [`Long lists, read in part: ${cut.join('; ')}. get_investigation and longhaul://investigations/${investigationId}/timeline have the rest.`];
 }
 
 const section = (title: string, lines: string[], overflow: (hidden: number) => string): Section => ({ title, lines, overflow, shown: lines.length });
@@ -191,6 +223,11 @@ function openSummary(open: Task[], waits: Wait[]): string {
   const w = waits.length ? `${waits.length} open wait(s) in all (${countBy(waits, (x) => `"${x.signal}"`)}; latest deadline ${iso(waits[waits.length - 1]!.deadline)})` : '';
   const tasks = `${open.length} open task(s) in all (${countBy(open, (x) => x.status)})`;
   return [w, tasks].filter(Boolean).join('; ');
+}
+
+function uniqueById<T extends { id: string }>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => !seen.has(x.id) && !!seen.add(x.id));
 }
 
 function dedupe(records: MemoryRecord[]): MemoryRecord[] {

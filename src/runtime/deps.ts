@@ -1,7 +1,9 @@
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
+import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Logger } from '../logger.js';
 import type { StorePort } from '../store/port.js';
+import type { TenantLimits } from '../tenants.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { ModelRegistry } from './model.js';
 
@@ -16,6 +18,12 @@ export interface RuntimeSettings {
   idleTimeoutMs: number;
   maxSessionDurationMs: number;
   eventRetentionMs: number;
+  /**
+   * Per investigation: at most `count` signals and `bytes` of payloads and files
+   * (LONGHAUL_MAX_SIGNALS, LONGHAUL_MAX_SIGNAL_BYTES); a tenant's own limits
+   * (`limitsFor`) take precedence. Absent: DEFAULT_SIGNAL_LIMITS.
+   */
+  signalLimits?: SignalLimits;
 }
 
 export interface RuntimeDeps {
@@ -32,4 +40,10 @@ export interface RuntimeDeps {
    * for ever, so delegation refuses it. Absent: any well-formed role is accepted.
    */
   knownRoles?: () => readonly string[];
+  /**
+   * A tenant's limits (LONGHAUL_TENANTS_FILE entry over the process-wide settings):
+   * `signals` per investigation, `rateLimit` per HTTP token. Absent in bare test
+   * runtimes: use the process-wide settings.
+   */
+  limitsFor?: (tenantId: string) => TenantLimits;
 }

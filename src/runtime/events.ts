@@ -54,7 +54,7 @@ export class Events {
     };
     if (input.sessionId) {
       assertId(input.sessionId, 'ses', 'sessionId');
-      const s = await this.sessions.get(caller, input.sessionId);
+      const s = await this.sessions.held(caller, input.sessionId);
       if (input.investigationId && s.investigationId !== input.investigationId) {
         throw new InvalidInputError(`Session ${s.id} does not belong to investigation ${input.investigationId}; give one of them.`);
       }

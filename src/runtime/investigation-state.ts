@@ -1,6 +1,5 @@
 import { iso } from '../domain/clock.js';
 import type { Investigation } from '../domain/investigation.js';
-import { isTerminalTask } from '../domain/task.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { eventView, investigationView, sessionView, showing, signalView, taskView, waitView, type TaskView } from './views.js';
 
@@ -33,37 +32,49 @@ function shorten(value: unknown, depth: number): unknown {
 /** The state document behind `longhaul://investigations/{id}` and `get_investigation`. */
 export async function investigationState(d: RuntimeDeps, caller: Caller, inv: Investigation) {
   const t = d.store.tenant(caller.tenantId);
-  const [tasks, waits, signals, sessions, findings, reports] = await Promise.all([
-    t.listTasks(inv.id),
-    t.listWaits(inv.id),
-    t.listSignals(inv.id),
-    t.listSessions({ investigationId: inv.id, limit: 50 }),
-    t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: STATE_LIMITS.findings, order: 'desc' }),
-    t.listReports(inv.id),
-  ]);
-  const latest = reports[0];
-  // Bounded whatever the investigation's size: open work first, then the newest of
-  // the rest, each list capped and counted ("showing X of Y"); long texts clipped
-  // (the timeline and the report resources hold them whole).
   const L = STATE_LIMITS;
-  const shownTasks = [...tasks.filter((x) => !isTerminalTask(x.status)), ...tasks.filter((x) => isTerminalTask(x.status)).reverse()].slice(0, L.tasks);
-  const shownWaits = [...waits.filter((w) => w.status === 'open'), ...waits.filter((w) => w.status !== 'open').reverse()].slice(0, L.waits);
-  const shownSignals = signals.slice(-L.signals);
+  // Bounded whatever the investigation's size: open work first, then the newest of the
+  // rest, each list read with a limit and counted ("showing X of Y"); long texts clipped
+  // (the timeline, task and report resources hold them whole).
+  const [openTasks, endedTasks, openWaits, endedWaits, newestSignals, sessions, findings, [latest], counts] = await Promise.all([
+    t.listTasks(inv.id, { open: true, limit: L.tasks }),
+    t.listTasks(inv.id, { open: false, order: 'desc', limit: L.tasks }),
+    t.listWaits(inv.id, { open: true, limit: L.waits }),
+    t.listWaits(inv.id, { open: false, order: 'desc', limit: L.waits }),
+    t.listSignals(inv.id, undefined, { order: 'desc', limit: L.signals }),
+    t.listSessions({ investigationId: inv.id, limit: 50 }),
+    t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: L.findings, order: 'desc' }),
+    t.listReports(inv.id, { limit: 1 }),
+    t.countInvestigation(inv.id),
+  ]);
+  // Separate reads: a task that ended between them would be in both.
+  const shownTasks = uniqueById([...openTasks, ...endedTasks]).slice(0, L.tasks);
+  const shownWaits = uniqueById([...openWaits, ...endedWaits]).slice(0, L.waits);
+  const shownSignals = newestSignals.reverse();
+  // The counts are a separate read: a write in between must not make "showing 3 of 2".
+  const total = (shown: number, counted: number) => Math.max(shown, counted);
   return {
     investigation: investigationView(inv),
-    tasks: shownTasks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map((x) => clipTask(taskView(x))),
-    waits: shownWaits.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(waitView),
+    tasks: shownTasks.sort(byCreation).map((x) => clipTask(taskView(x))),
+    waits: shownWaits.sort(byCreation).map(waitView),
     signals: shownSignals.map(signalView),
     shown: {
-      tasks: showing(shownTasks.length, tasks.length, 'tasks (open ones first, then the newest)'),
-      waits: showing(shownWaits.length, waits.length, 'waits (open ones first, then the newest)'),
-      signals: showing(shownSignals.length, signals.length, 'signals (the newest)'),
+      tasks: showing(shownTasks.length, total(shownTasks.length, counts.tasks), 'tasks (open ones first, then the newest)'),
+      waits: showing(shownWaits.length, total(shownWaits.length, counts.waits), 'waits (open ones first, then the newest)'),
+      signals: showing(shownSignals.length, total(shownSignals.length, counts.signals), 'signals (the newest)'),
     },
     findings: findings.items.slice(0, L.findings).map((e) => ({ ...eventView(e), text: clipText(e.text, L.text) })),
     findingsShown: showing(Math.min(findings.items.length, L.findings), findings.total, 'findings (newest first)'),
     sessions: sessions.map(sessionView),
     report: latest
-      ? { uri: `longhaul://investigations/${inv.id}/report`, reportId: latest.id, title: latest.title, complete: latest.complete, filedAt: iso(latest.createdAt), filings: reports.length }
+      ? { uri: `longhaul://investigations/${inv.id}/report`, reportId: latest.id, title: latest.title, complete: latest.complete, filedAt: iso(latest.createdAt), filings: total(1, counts.reports) }
       : null,
   };
 }
+
+function uniqueById<T extends { id: string }>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => !seen.has(x.id) && !!seen.add(x.id));
+}
+
+const byCreation = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);

@@ -36,18 +36,38 @@ export class ModelError extends LonghaulError {
   }
 }
 
+export type ModelMode = Config['model']['kind'];
+
+/** One tenant's model: its mode and, for `openai:`, the fixed model. */
+export interface TenantModel {
+  mode: ModelMode;
+  fixed: Model | null;
+}
+
 /**
  * Where background work finds the model at run time. `openai:` models are fixed at
  * start-up; `sampling` depends on which MCP client is connected *now*, so the MCP
  * server attaches a live sampler when a client that declared `sampling` connects and
- * detaches it when the connection closes. Extraction asks `current()` per run.
+ * detaches it when the connection closes. Extraction and workers ask `current()` per run.
+ *
+ * The mode is per tenant: `LONGHAUL_MODEL` for every tenant, unless the tenants file
+ * gives the tenant its own `model` (`tenants`).
+ *
+ * Sampling hands a client's model data to read, so it is keyed by tenant AND actor: a
+ * client is only ever asked to work on data of the (tenant, actor) it connected as.
+ * `current(tenantId, actorId)` returns the most recently connected usable sampler of
+ * exactly that actor; with no actor (null), or no such client connected now, it returns
+ * null and the caller takes its deterministic path — nothing waits for a client, and
+ * nothing is sent to another actor's client instead.
  */
 export class ModelRegistry {
-  private readonly samplers: Array<{ model: Model; servesTenant: (tenantId: string) => boolean }> = [];
+  private readonly samplers: Array<{ model: Model; serves: (tenantId: string, actorId: string) => boolean }> = [];
 
   constructor(
-    readonly mode: Config['model']['kind'],
+    /** LONGHAUL_MODEL's mode: every tenant's, unless `tenants` gives it another. */
+    readonly mode: ModelMode,
     private readonly fixed: Model | null = null,
+    private readonly tenants: ReadonlyMap<string, TenantModel> = new Map(),
   ) {}
 
   /** A registry with no model: every strategy is deterministic. */
@@ -55,15 +75,24 @@ export class ModelRegistry {
     return new ModelRegistry('none');
   }
 
+  /** The mode in force for a tenant: its tenants-file `model`, else LONGHAUL_MODEL's. */
+  modeFor(tenantId: string): ModelMode {
+    return this.tenants.get(tenantId)?.mode ?? this.mode;
+  }
+
+  /** True when some tenant's model is `sampling`: the MCP server then offers its client's model. */
+  get samples(): boolean {
+    return this.mode === 'sampling' || [...this.tenants.values()].some((t) => t.mode === 'sampling');
+  }
+
   /**
-   * Attaches a connected client's sampler (only in `sampling` mode; otherwise ignored).
-   * `servesTenant` says which tenants' data may be sent to that client: a client must
-   * never be handed another tenant's events to summarise. Returns the detach function
-   * the server calls when the connection closes.
+   * Attaches a connected client's sampler (ignored when no tenant samples). `serves`
+   * says which (tenant, actor) pairs that client acts for: it is only ever handed their
+   * data. Returns the detach function the server calls when the connection closes.
    */
-  attachSampler(model: Model, servesTenant: (tenantId: string) => boolean): () => void {
-    if (this.mode !== 'sampling') return () => undefined;
-    const entry = { model, servesTenant };
+  attachSampler(model: Model, serves: (tenantId: string, actorId: string) => boolean): () => void {
+    if (!this.samples) return () => undefined;
+    const entry = { model, serves };
     this.samplers.push(entry);
     return () => {
       const i = this.samplers.indexOf(entry);
@@ -72,14 +101,22 @@ export class ModelRegistry {
   }
 
   /**
-   * The model to use right now for `tenantId`'s data, or null: take the deterministic
-   * path. In sampling mode, the most recently connected usable client of that tenant.
+   * The model to use right now for data of `tenantId` — and, in sampling mode, of
+   * `actorId` (the actor whose session is extracted, or on whose behalf a worker runs) —
+   * or null: take the deterministic path. A fixed (`openai:`) model serves every actor of
+   * its tenant; a sampler only its own actor, so with sampling and no actor it is null.
    */
-  current(tenantId: string): Model | null {
-    if (this.mode !== 'sampling') return this.fixed && usable(this.fixed) ? this.fixed : null;
+  current(tenantId: string, actorId: string | null = null): Model | null {
+    const own = this.tenants.get(tenantId);
+    const mode = own?.mode ?? this.mode;
+    if (mode !== 'sampling') {
+      const fixed = own ? own.fixed : this.fixed;
+      return fixed && usable(fixed) ? fixed : null;
+    }
+    if (actorId === null) return null;
     for (let i = this.samplers.length - 1; i >= 0; i--) {
       const s = this.samplers[i]!;
-      if (s.servesTenant(tenantId) && usable(s.model)) return s.model;
+      if (s.serves(tenantId, actorId) && usable(s.model)) return s.model;
     }
     return null;
   }
@@ -110,7 +147,12 @@ export function createModel(spec: Config['model'], deps: ModelDeps): Model | nul
   }
 }
 
-/** The registry for a config: what the composition root hands the runtime. */
-export function createModelRegistry(spec: Config['model'], deps: ModelDeps): ModelRegistry {
-  return new ModelRegistry(spec.kind, createModel(spec, deps));
+/**
+ * The registry for a config: what the composition root hands the runtime. `perTenant`:
+ * the tenants-file models, each replacing `spec` for its tenant.
+ */
+export function createModelRegistry(spec: Config['model'], deps: ModelDeps, perTenant: ReadonlyMap<string, Config['model']> = new Map()): ModelRegistry {
+  const tenants = new Map<string, TenantModel>();
+  for (const [tenantId, own] of perTenant) tenants.set(tenantId, { mode: own.kind, fixed: createModel(own, deps) });
+  return new ModelRegistry(spec.kind, createModel(spec, deps), tenants);
 }

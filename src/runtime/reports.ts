@@ -11,6 +11,12 @@ export const filingUri = (investigationId: string, reportId: string) => `longhau
 /** Inbox pages: at most this many items each. */
 export const INBOX_PAGE = 50;
 
+/** Earlier filings the latest report links (newest first); beyond, it says how many more there are. */
+export const FILINGS_LINKED = 50;
+
+/** Filings `list` returns at most (newest first). */
+export const FILINGS_LISTED = 100;
+
 /**
  * Filed reports and the inbox, as the resources read them. A new filing never
  * replaces an earlier one: the latest is `…/report`, and every filing stays readable
@@ -25,7 +31,8 @@ export class Reports {
   /** The latest filing's Markdown, followed by links to the earlier filings. */
   async latestMarkdown(caller: Caller, investigationId: string): Promise<string> {
     const inv = await this.investigations.load(caller, investigationId);
-    const reports = await this.d.store.tenant(caller.tenantId).listReports(inv.id);
+    const t = this.d.store.tenant(caller.tenantId);
+    const [reports, counts] = await Promise.all([t.listReports(inv.id, { limit: FILINGS_LINKED + 1 }), t.countInvestigation(inv.id)]);
     const [latest, ...earlier] = reports;
     if (!latest) {
       throw new LonghaulError(
@@ -34,7 +41,7 @@ export class Reports {
         { kind: 'report', investigationId: inv.id },
       );
     }
-    return withFilings(latest, earlier);
+    return withFilings(latest, earlier, Math.max(earlier.length, counts.reports - 1));
   }
 
   /** One filing, by id (earlier filings stay readable). */
@@ -48,10 +55,10 @@ export class Reports {
     return r.markdown;
   }
 
-  /** Every filing of an investigation, newest first (for listings and completion). */
-  async list(caller: Caller, investigationId: string) {
+  /** The filings of an investigation, newest first, at most `limit` (default FILINGS_LISTED; for listings and completion). */
+  async list(caller: Caller, investigationId: string, limit = FILINGS_LISTED) {
     const inv = await this.investigations.load(caller, investigationId);
-    const reports = await this.d.store.tenant(caller.tenantId).listReports(inv.id);
+    const reports = await this.d.store.tenant(caller.tenantId).listReports(inv.id, { limit: Math.min(limit, FILINGS_LISTED) });
     return reports.map((r) => ({ reportId: r.id, title: r.title, complete: r.complete, filedAt: iso(r.createdAt), uri: filingUri(inv.id, r.id) }));
   }
 
@@ -90,16 +97,19 @@ export class Reports {
   }
 }
 
-function withFilings(latest: Report, earlier: Report[]): string {
+/** The latest filing, then links to the earlier ones listed (`total` earlier filings in all). */
+function withFilings(latest: Report, earlier: Report[], total: number): string {
   if (!earlier.length) return latest.markdown;
+  const shown = earlier.slice(0, FILINGS_LINKED);
   const lines = [
     latest.markdown.trimEnd(),
     '',
     '---',
     '',
-    `## Earlier filings (${earlier.length})`,
+    `## Earlier filings (${total})`,
     '',
-    ...earlier.map((r) => `- [${r.title}](${filingUri(r.investigationId, r.id)}) — filed ${iso(r.createdAt)}${r.complete ? '' : ' (incomplete)'}`),
+    ...shown.map((r) => `- [${r.title}](${filingUri(r.investigationId, r.id)}) — filed ${iso(r.createdAt)}${r.complete ? '' : ' (incomplete)'}`),
+    ...(total > shown.length ? [`- …and ${total - shown.length} older filing(s): showing ${shown.length} of ${total} earlier filings (the newest).`] : []),
     '',
   ];
   return lines.join('\n');

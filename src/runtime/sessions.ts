@@ -41,6 +41,18 @@ export class Sessions {
     return s;
   }
 
+  /**
+   * A session the caller holds — started by the same actor (a worker's session is held by
+   * its worker actor) — to write into. Another actor's session reads exactly like one
+   * that does not exist, as another tenant's does: the refusal tells nothing about it.
+   * Reading stays shared within the tenant (`get`).
+   */
+  async held(caller: Caller, id: string): Promise<Session> {
+    const s = await this.d.store.tenant(caller.tenantId).getSession(id);
+    if (!s || s.actorId !== caller.actorId) throw new NotFoundError('session you hold', id, 'record_event takes a session you started; give investigationId instead to record in your own supervisor session on it');
+    return s;
+  }
+
   /** The caller's live (not terminated) supervisor session on an investigation, if any. */
   async liveSupervisorSession(caller: Caller, investigationId: string): Promise<Session | null> {
     const [live] = await this.d.store.tenant(caller.tenantId).listSessions({ investigationId, actorId: caller.actorId, kind: 'supervisor', live: true, limit: 1 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError, IllegalTransitionError, NotFoundError } from '../domain/errors.js';
+import { DEFAULT_SIGNAL_LIMITS, SignalLimitError, type SignalLimits } from '../domain/signal-limits.js';
 import { assertId } from '../domain/ids.js';
 import type { Signal, SignalAttachment } from '../domain/task.js';
 import { tenantKey } from '../store/keys.js';
-import { describeFiles, prepareAttachments, type AttachmentInput } from './attachments.js';
+import { describeFiles, formatBytes, prepareAttachments, type AttachmentInput } from './attachments.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 import type { Investigations } from './investigations.js';
@@ -53,7 +54,8 @@ export class Signals {
     if (cacheKey) {
       const cached = await this.d.store.kv.get<{ signalId: string }>(cacheKey);
       if (cached) {
-        const earlier = (await t.listSignals(inv.id, name)).find((s) => s.id === cached.signalId);
+        const found = await t.getSignal(cached.signalId);
+        const earlier = found && found.investigationId === inv.id && found.name === name ? found : null;
         if (earlier) return { investigationId: inv.id, duplicate: true, signal: signalView(earlier), resolvedWaits: [], wokenTasks: [] };
       }
     }
@@ -83,9 +85,12 @@ export class Signals {
         text: `Signal "${name}" received (${receivedWhat(signal.payload, bytes, signal.attachments)}).`,
         data: { signalId: signal.id, name, ...(files.length ? { attachments: signal.attachments } : {}) },
       });
-      return t.deliverSignal({ signal, attachments: files, events: [event] });
+      return t.deliverSignal({ signal, attachments: files, events: [event], limits });
     };
-    const r = await this.investigations.touchIfLive(caller, inv.id, deliver);
+    const limits = this.limits(caller.tenantId);
+    const r = await this.investigations.touchIfLive(caller, inv.id, deliver).catch((e: unknown) => {
+      throw e instanceof SignalLimitError ? limitMessage(e) : e;
+    });
     if (cacheKey) await this.d.store.kv.set(cacheKey, { signalId: r.signal.id }, IDEMPOTENCY_CACHE_MS);
     if (!r.duplicate) {
       await t.touchInvestigation(inv.id, now);
@@ -100,6 +105,11 @@ export class Signals {
       resolvedWaits: r.resolvedWaits.map(waitView),
       wokenTasks: r.wokenTasks.map(taskView),
     };
+  }
+
+  /** The signal limits of a tenant: its own (tenants file), else the process-wide settings. */
+  private limits(tenantId: string): SignalLimits {
+    return this.d.limitsFor?.(tenantId).signals ?? this.d.settings.signalLimits ?? DEFAULT_SIGNAL_LIMITS;
   }
 
   /**
@@ -120,17 +130,40 @@ export class Signals {
     const inv = await this.investigations.load(caller, investigationId);
     assertId(signalId, 'sig', 'signalId');
     const i = parseIndex(index);
-    const signal = (await this.d.store.tenant(caller.tenantId).listSignals(inv.id)).find((s) => s.id === signalId);
+    const found = await this.d.store.tenant(caller.tenantId).getSignal(signalId);
+    const signal = found && found.investigationId === inv.id ? found : null;
     const meta = signal?.attachments[i];
     if (!signal || !meta) throw attachmentNotFound(inv.id, signalId, i);
     return { signal, meta };
   }
 
-  /** The investigation's signals that carry files, oldest first (completion of attachment URIs). */
+  /**
+   * The investigation's newest signals that carry files (of its newest WITH_ATTACHMENTS_SCAN
+   * signals), oldest first (completion of attachment URIs).
+   */
   async withAttachments(caller: Caller, investigationId: string): Promise<Signal[]> {
     const inv = await this.investigations.load(caller, investigationId);
-    return (await this.d.store.tenant(caller.tenantId).listSignals(inv.id)).filter((s) => s.attachments.length > 0);
+    const newest = await this.d.store.tenant(caller.tenantId).listSignals(inv.id, undefined, { order: 'desc', limit: WITH_ATTACHMENTS_SCAN });
+    return newest.filter((s) => s.attachments.length > 0).reverse();
   }
+}
+
+/** How many of an investigation's newest signals completion looks through for files. */
+const WITH_ATTACHMENTS_SCAN = 200;
+
+/**
+ * The store's refusal, told with the setting that sets the limit: the store knows the
+ * numbers, not where they came from.
+ */
+function limitMessage(e: SignalLimitError): InvalidInputError {
+  const { investigationId: id, held, max, adding } = e;
+  const text =
+    e.limit === 'count'
+      ? `Investigation ${id} already holds ${held.count} signals, the most one investigation may hold (${max}: LONGHAUL_MAX_SIGNALS, or the tenant's limits.maxSignals in LONGHAUL_TENANTS_FILE). ` +
+        'Close it and open a new investigation for further signals, or ask the operator to raise the limit.'
+      : `Investigation ${id} holds ${formatBytes(held.bytes)} of signal payloads and files; this signal (${formatBytes(adding)}) would take it past the limit of ${formatBytes(max)} ` +
+        `(LONGHAUL_MAX_SIGNAL_BYTES, or the tenant's limits.maxSignalBytes in LONGHAUL_TENANTS_FILE). Send less (a reference instead of the file), close it and open a new investigation, or ask the operator to raise the limit.`;
+  return new InvalidInputError(text, { ...e.details, setting: e.limit === 'count' ? 'LONGHAUL_MAX_SIGNALS' : 'LONGHAUL_MAX_SIGNAL_BYTES' });
 }
 
 /** "812 bytes of JSON, 2 files: statement.xml 14.2 KiB, …" — what a signal brought, for its event. */

@@ -6,11 +6,12 @@ import type { Session } from '../domain/session.js';
 import type { Signal, Task, Wait } from '../domain/task.js';
 import type { TenantStore } from '../store/port.js';
 import type { RoleMemory } from '../workers/role.js';
+import { scopedPrefix, searchVisible } from '../memory/scope.js';
 import type { RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 
 /** Bounds on what a woken worker reads back from memory: context, not a replay. */
-export const REHYDRATE_LIMITS = { facts: 20, events: 50, findings: 20, summaries: 5, searchTopK: 20 } as const;
+export const REHYDRATE_LIMITS = { facts: 20, events: 50, findings: 20, summaries: 5, searchTopK: 20, openWaits: 50, taskWaits: 50, signalsPerName: 200 } as const;
 
 export interface Rehydrated {
   summaries: MemoryRecord[];
@@ -33,8 +34,10 @@ export interface Rehydrated {
 export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, currentSessionId: string | null): Promise<Rehydrated> {
   const L = REHYDRATE_LIMITS;
   const factsNs = namespaces.investigationFacts(inv.id);
-  const [waits, newestFacts, relevant, events, findings, sessions] = await Promise.all([
-    t.listWaits(inv.id),
+  const [openWaits, taskWaits, newestFacts, relevant, events, findings, sessions] = await Promise.all([
+    t.listWaits(inv.id, { open: true, limit: L.openWaits }),
+    // The task's own waits, newest first: the signals it waited for are the ones it gets.
+    t.listWaits(inv.id, { taskId: task.id, order: 'desc', limit: L.taskWaits }),
     t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts }),
     t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
     t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events }),
@@ -48,15 +51,16 @@ export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, 
     const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1 });
     if (page.items[0]) summaries.push(page.items[0]);
   }
-  const taskWaits = waits.filter((w) => w.taskId === task.id);
+  taskWaits.reverse();
   const names = new Set<string>([...taskWaits.map((w) => w.signal), ...(task.waitFor ? [task.waitFor.signal] : [])]);
   const signals: Signal[] = [];
-  for (const name of names) signals.push(...(await t.listSignals(inv.id, name)));
+  // The newest of each name (an investigation holds at most LONGHAUL_MAX_SIGNALS anyway).
+  for (const name of names) signals.push(...(await t.listSignals(inv.id, name, { order: 'desc', limit: L.signalsPerName })));
   signals.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
   return {
     summaries,
     facts,
-    openWaits: waits.filter((w) => w.status === 'open'),
+    openWaits,
     recentEvents: events.items.reverse(),
     findings: findings.items.reverse(),
     taskWaits,
@@ -87,8 +91,10 @@ export function roleMemory(
     recentEvents: r.recentEvents,
     findings: r.findings,
     async search(query, opts = {}) {
-      const prefix = opts.namespacePrefix ?? `investigations/${ctx.investigationId}`;
-      return t.searchRecords({ query, namespacePrefix: prefix === '' ? undefined : prefix, topK: Math.min(Math.max(opts.topK ?? 5, 1), 20) });
+      // A worker reads memory as its own actor: the tenant's shared memory, never a
+      // person's private actors/{id}/… (its findings land in the shared investigation).
+      const prefix = scopedPrefix(ctx.session.actorId, opts.namespacePrefix ?? `investigations/${ctx.investigationId}`);
+      return searchVisible(t, ctx.session.actorId, { query, prefix, includeSuperseded: false, topK: Math.min(Math.max(opts.topK ?? 5, 1), 20) });
     },
     record(e) {
       buffer.push(

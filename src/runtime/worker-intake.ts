@@ -62,7 +62,8 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
       memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
       sources: x.sources(task.tenantId),
       readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
-      model: d.models?.current(task.tenantId) ?? null,
+      // Sampling: the client of the actor who delegated the task (the work is on their behalf, on data shared in the tenant).
+      model: d.models?.current(task.tenantId, task.createdBy) ?? null,
       clock: d.clock,
       logger: d.logger.child({ tenantId: task.tenantId, investigationId: inv.id, taskId: task.id, role: task.role, sessionId: session.id, intake: true }),
       abort: new AbortController().signal,

@@ -255,7 +255,8 @@ export class WorkerRuntime {
         memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
         sources: this.sources(task.tenantId),
         readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
-        model: d.models?.current(task.tenantId) ?? null,
+        // Sampling: the client of the actor who delegated the task (the work is on their behalf, on data shared in the tenant).
+        model: d.models?.current(task.tenantId, task.createdBy) ?? null,
         clock: d.clock,
         logger: log,
         abort: ctl.signal,

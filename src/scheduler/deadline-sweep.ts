@@ -1,5 +1,4 @@
 import { iso } from '../domain/clock.js';
-import { isTerminalTask } from '../domain/task.js';
 import type { RuntimeDeps } from '../runtime/deps.js';
 import { makeEvent } from '../runtime/event-factory.js';
 import { SWEEP_BATCH, type Job } from './job.js';
@@ -61,13 +60,20 @@ export function deadlineSweep(d: RuntimeDeps, intervalMs: number, policy: Deadli
  * item. Nothing is cancelled — whether to extend, close or keep waiting is a person's
  * call.
  */
+/** Open tasks an overdue event names by id (the timeline stays small; the count is whole). */
+const OVERDUE_TASKS_NAMED = 100;
+
 async function flagOverdueInvestigations(d: RuntimeDeps, now: number, batch: number): Promise<string[]> {
   const flagged: string[] = [];
   for (const inv of await d.store.dueInvestigations(now, batch)) {
     const t = d.store.tenant(inv.tenantId);
-    const open = (await t.listTasks(inv.id)).filter((x) => !isTerminalTask(x.status));
+    // Bounded: the event names the first OVERDUE_TASKS_NAMED open tasks; the count is whole.
+    const [open, counts] = await Promise.all([t.listTasks(inv.id, { open: true, limit: OVERDUE_TASKS_NAMED }), t.countInvestigation(inv.id)]);
+    const openCount = Math.max(open.length, counts.openTasks);
     const waiting = open.filter((x) => x.status === 'waiting').length;
-    const what = open.length ? `${open.length} task(s) still open${waiting ? `, ${waiting} waiting for a signal` : ''}` : 'no open tasks';
+    const what = openCount
+      ? `${openCount} task(s) still open${waiting ? `, ${waiting}${openCount > open.length ? ` of the first ${open.length}` : ''} waiting for a signal` : ''}`
+      : 'no open tasks';
     const text = `Investigation passed its deadline (${iso(inv.deadline!)}) while still open: ${what}. Close it, or keep it open and carry on.`;
     const r = await t.markOverdue({
       id: inv.id,
@@ -91,7 +97,7 @@ async function flagOverdueInvestigations(d: RuntimeDeps, now: number, batch: num
     flagged.push(inv.id);
     d.feed.publish({ type: 'investigation', tenantId: inv.tenantId, id: inv.id });
     d.feed.publish({ type: 'inbox', tenantId: inv.tenantId });
-    d.logger.info('investigation overdue', { tenantId: inv.tenantId, investigationId: inv.id, openTasks: open.length });
+    d.logger.info('investigation overdue', { tenantId: inv.tenantId, investigationId: inv.id, openTasks: openCount });
   }
   return flagged;
 }

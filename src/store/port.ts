@@ -1,8 +1,10 @@
+import type { Change } from '../domain/change.js';
 import type { MemoryEvent, NewEvent, EventKind } from '../domain/event.js';
 import type { Investigation, InvestigationStatus, InvestigationOutcome } from '../domain/investigation.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../domain/record.js';
 import type { InboxItem, Report } from '../domain/report.js';
 import type { Session, SessionStatus, TerminationReason } from '../domain/session.js';
+import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
 
 /**
@@ -59,11 +61,97 @@ export interface StorePort {
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseLease(name: string, owner: string): Promise<void>;
 
+  // ---- change log: notifications across processes (see runtime/change-feed.ts) ----
+  /**
+   * Appends changes in order, in one step; returns the seq of the last (0 for none).
+   * Each entry's tenant is its change's `tenantId`. Seqs increase strictly across every
+   * process sharing the store, are never reused (not even after pruning), and a reader
+   * that has seen seq n never later finds a row below n committed after it looked.
+   */
+  appendChanges(entries: readonly ChangeLogInput[]): Promise<number>;
+  /** Up to `limit` changes with seq > `seq`, in seq order (every tenant; each row carries its own). */
+  changesAfter(seq: number, limit: number): Promise<ChangeLogEntry[]>;
+  /** The highest seq appended so far (0 when none): where a new follower starts. */
+  lastChangeSeq(): Promise<number>;
+  /** Deletes up to `limit` changes appended before `at` (oldest first); returns how many. */
+  deleteChangesBefore(at: number, limit: number): Promise<number>;
+
+  // ---- stream events: resumable HTTP streams (the MCP SDK's EventStore) ----
+  /**
+   * Stores one message sent on a stream and returns its event id: opaque text that sorts
+   * in append order (a zero-padded sequence number, then `_` and the stream id). The id
+   * names the stream as well as the position, so a guessed number alone finds nothing.
+   * A stream keeps at most STREAM_EVENTS_PER_STREAM events: an append over that drops
+   * the stream's oldest in the same step. `streamId` must be unique across MCP sessions
+   * (prefix the session id: the SDK calls every session's standalone GET stream
+   * `_GET_stream`); 1–200 characters.
+   */
+  appendStreamEvent(input: { streamId: string; message: unknown; now: number; expiresAt: number }): Promise<string>;
+  /**
+   * The stream of `eventId` and up to `limit` of its events after that one, in order;
+   * `limit: 0` only looks the stream up (the SDK's getStreamIdForEventId). Null when
+   * the id is malformed, unknown, or its event was pruned (expired, or dropped as the
+   * stream's oldest): resuming from it would silently skip messages.
+   */
+  streamEventsAfter(eventId: string, limit: number): Promise<{ streamId: string; events: StreamEvent[] } | null>;
+  /** Deletes up to `limit` stream events with expiresAt <= now; returns how many. */
+  deleteExpiredStreamEvents(now: number, limit: number): Promise<number>;
+
   /** Counts for `longhaul status` (all tenants). */
   stats(now: number): Promise<StoreStats>;
   /** Plain expiring keys (idempotency results, caches), through keyv. Keys come from tenantKey(). */
   readonly kv: KeyValueStore;
   close(): Promise<void>;
+}
+
+/** A change to append to the change log, from the process `origin` at time `at`. */
+export interface ChangeLogInput {
+  /** The process that made the change (its followers skip their own rows). */
+  origin: string;
+  change: Change;
+  at: number;
+}
+
+/** A row of the change log. */
+export interface ChangeLogEntry extends ChangeLogInput {
+  seq: number;
+}
+
+/** One stored message of a resumable stream. */
+export interface StreamEvent {
+  eventId: string;
+  message: unknown;
+}
+
+/** How many events a resumable stream keeps; an append beyond drops the oldest. */
+export const STREAM_EVENTS_PER_STREAM = 1_000;
+
+/**
+ * The per-investigation listings (tasks, waits, signals, reports) return at most this
+ * many items when no `limit` is given, and never more than INVESTIGATION_LIST_MAX:
+ * nothing loads an investigation's lists unbounded. A caller that must know whether
+ * a list was cut compares its length with `countInvestigation`.
+ */
+export const INVESTIGATION_LIST_DEFAULT = 500;
+export const INVESTIGATION_LIST_MAX = 5_000;
+
+/** Options of a per-investigation listing: at most `limit` items (default INVESTIGATION_LIST_DEFAULT), from the oldest (`asc`) or the newest (`desc`). */
+export interface ListOptions {
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+/** What an investigation holds, counted in one step without loading it. */
+export interface InvestigationCounts {
+  tasks: number;
+  /** Tasks `pending`, `running` or `waiting`. */
+  openTasks: number;
+  waits: number;
+  openWaits: number;
+  signals: number;
+  /** Bytes of its signals' payloads and files together (as signalBytes counts them). */
+  signalBytes: number;
+  reports: number;
 }
 
 export interface KeyValueStore {
@@ -134,7 +222,7 @@ export interface TenantStore {
   // ---- sessions ----
   createSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | null>;
-  /** Newest first. `live: true` keeps only sessions that are not terminated. */
+  /** Newest first, at most `limit` (as ListOptions: default INVESTIGATION_LIST_DEFAULT). `live: true` keeps only sessions that are not terminated. */
   listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }): Promise<Session[]>;
   /**
    * Work begins on a session: inflight + 1, status `active`, lastActivityAt = now.
@@ -170,8 +258,16 @@ export interface TenantStore {
    */
   createTask(input: { task: Task; wait: Wait | null; events: NewEvent[] }): Promise<{ task: Task; wait: Wait | null; resolvedBy: Signal | null }>;
   getTask(id: string): Promise<Task | null>;
-  listTasks(investigationId: string): Promise<Task[]>;
-  listWaits(investigationId: string): Promise<Wait[]>;
+  /**
+   * An investigation's tasks by creation, oldest first (`order: 'desc'`: newest first),
+   * at most `limit` (see ListOptions); `open: true` only those not yet ended, `open:
+   * false` only the ended ones.
+   */
+  listTasks(investigationId: string, opts?: ListOptions & { open?: boolean }): Promise<Task[]>;
+  /** An investigation's waits by creation, as listTasks; `open` filters on status `open`, `taskId` on one task's waits. */
+  listWaits(investigationId: string, opts?: ListOptions & { open?: boolean; taskId?: string }): Promise<Wait[]>;
+  /** Tasks, waits, signals (and their bytes) and reports of an investigation, counted. */
+  countInvestigation(investigationId: string): Promise<InvestigationCounts>;
   getWait(id: string): Promise<Wait | null>;
   /**
    * Applies a worker's outcome atomically, only while `leaseOwner` still holds the
@@ -218,15 +314,25 @@ export interface TenantStore {
    * attachments' metadata, in order (index = position, size = content length;
    * InvalidInputError otherwise). With an idempotencyKey already used on this
    * investigation, nothing is written and the earlier signal (with its attachments'
-   * metadata) is returned with duplicate: true.
+   * metadata) is returned with duplicate: true — even when the investigation is full.
+   * With `limits`, a new signal that would take the investigation past them (count,
+   * or bytes of payloads and files as signalBytes counts them) is refused with
+   * SignalLimitError, judged in the same step as the insert.
    */
   deliverSignal(input: {
     signal: Signal;
     attachments?: Array<{ meta: SignalAttachment; content: Uint8Array }>;
     events: NewEvent[];
+    limits?: SignalLimits;
   }): Promise<{ signal: Signal; duplicate: boolean; resolvedWaits: Wait[]; wokenTasks: Task[] }>;
-  /** Oldest first, each with its attachments' metadata (in index order). */
-  listSignals(investigationId: string, name?: string): Promise<Signal[]>;
+  /**
+   * An investigation's signals (of one `name`, when given) by arrival, oldest first
+   * (`order: 'desc'`: newest first), at most `limit` (see ListOptions), each with its
+   * attachments' metadata (in index order).
+   */
+  listSignals(investigationId: string, name?: string, opts?: ListOptions): Promise<Signal[]>;
+  /** One signal of this tenant with its attachments' metadata; null when absent. */
+  getSignal(id: string): Promise<Signal | null>;
   /**
    * One attachment of a signal of this tenant, with its bytes; null when the signal
    * (in this tenant) or the index does not exist.
@@ -295,8 +401,8 @@ export interface TenantStore {
   scheduleExtraction(sessionId: string, at: number): Promise<void>;
 
   // ---- reports and inbox ----
-  /** Newest first. */
-  listReports(investigationId: string): Promise<Report[]>;
+  /** An investigation's filed reports, newest first (`order: 'asc'`: oldest first), at most `limit` (see ListOptions). */
+  listReports(investigationId: string, opts?: ListOptions): Promise<Report[]>;
   getReport(id: string): Promise<Report | null>;
   /** Newest first across the tenant, optionally for some investigations only. */
   listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>>;

@@ -7,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, IllegalTransitionError, InvalidInputError, NotFoundError, StorageUnavailableError } from '../../src/domain/errors.js';
 import { sessionDueAt } from '../../src/domain/session.js';
 import type { StorePort, TenantStore } from '../../src/store/port.js';
+import { runBoundsContract } from './bounds-contract.js';
 import { DAY, fixtures, HOUR, MINUTE, openInvestigation, T0, type Fixtures } from './fixtures.js';
+import { runLogContract } from './log-contract.js';
 
 export function runStoreContract(name: string, makeStore: () => Promise<StorePort>, cleanup?: (s: StorePort) => Promise<void>): void {
   describe(`${name} store contract`, () => {
@@ -1466,6 +1468,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect(s.extractionBacklog).toEqual({ sessions: 2, events: 1 + 3 });
       });
     });
+
+    describe('bounds', () => runBoundsContract(() => store));
+
+    describe('logs', () => runLogContract(() => store));
 
     describe('when closed', () => {
       it('fails with StorageUnavailableError, never "not found"', async () => {

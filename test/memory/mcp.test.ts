@@ -166,10 +166,12 @@ describe('LONGHAUL_MODEL=sampling', () => {
     expect(s.requests[0]!.params.systemPrompt).toMatch(/long-term memory/);
     const r = (await s.client.callTool({ name: 'search_memory', arguments: { query: 'auditor', namespace: `investigations/${inv.investigation.investigationId}/facts` } })).structuredContent as any;
     expect(r.results.map((x: any) => x.text)).toEqual(['The auditor resigned in March 2025.']);
-    expect(t.app.deps.models!.current('acme')?.name).toBe('sampling:sampler');
-    expect(t.app.deps.models!.current('globex')).toBeNull(); // never another tenant's data
+    expect(t.app.deps.models!.current('acme', 'alice')?.name).toBe('sampling:sampler');
+    expect(t.app.deps.models!.current('globex', 'alice')).toBeNull(); // never another tenant's data
+    expect(t.app.deps.models!.current('acme', 'bob')).toBeNull(); // nor another actor's
+    expect(t.app.deps.models!.current('acme')).toBeNull(); // nor data of no actor
     await s.close();
-    expect(t.app.deps.models!.current('acme')).toBeNull();
+    expect(t.app.deps.models!.current('acme', 'alice')).toBeNull();
   });
 
   it('falls back to deterministic strategies when the client did not declare sampling', async () => {

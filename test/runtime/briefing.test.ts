@@ -5,7 +5,8 @@ import { FakeClock } from '../../src/domain/clock.js';
 import type { NewEvent } from '../../src/domain/event.js';
 import type { InboxItem, Report } from '../../src/domain/report.js';
 import { createLogger } from '../../src/logger.js';
-import { BRIEFING_MAX_CHARS, buildBriefing } from '../../src/runtime/briefing.js';
+import { BRIEFING_MAX_CHARS, BRIEFING_READ_LIMIT, buildBriefing } from '../../src/runtime/briefing.js';
+import type { Task } from '../../src/domain/task.js';
 import { makeEvent } from '../../src/runtime/event-factory.js';
 import { derivedRecordId } from '../../src/memory/ids.js';
 
@@ -119,6 +120,30 @@ describe('resume briefing', () => {
     expect(shownAndHidden(/^Reports filed \(40/, /…and (\d+) earlier filing/, /^- (Report|INCOMPLETE)/)).toBe(40);
     expect(b.text).toMatch(/…and \d+ more finished task\(s\): \d+ retrieval completed, \d+ retrieval failed/);
     expect(b.text).toMatch(/…and \d+ more not listed — 60 open wait\(s\) in all \(60 "bank_data"/);
+    await app.close();
+  });
+
+  it('reads long lists only in part and says so ("showing X of Y"), as the state document does', async () => {
+    const { app, clock } = make();
+    const r = await app.runtime.investigations.start(caller, { subject: 'TechCorp', objective: 'Check TechCorp', tasks: [{ role: 'compliance', instructions: 'Wait', waitFor: { signal: 'bank_data', timeout: '3d' } }] });
+    const id = r.investigation.investigationId;
+    const t = app.store.tenant('acme');
+    const n = BRIEFING_READ_LIMIT + 10;
+    for (let i = 0; i < n; i++) {
+      const at = clock.now() + i;
+      const task: Task = { id: app.deps.ids('tsk'), tenantId: 'acme', investigationId: id, role: 'retrieval', instructions: `Batch ${i}`, status: 'completed', waitFor: null, wakeReason: 'created', runAt: null, leaseOwner: null, leaseUntil: null, attempts: 1, result: { summary: `batch ${i}` }, error: null, createdBy: 'alice', createdAt: at, updatedAt: at, finishedAt: at, version: 1 };
+      await t.createTask({ task, wait: null, events: [] });
+    }
+    const inv = (await t.getInvestigation(id))!;
+    const b = await buildBriefing(app.deps, caller, inv, null);
+    expect(b.text.length).toBeLessThanOrEqual(BRIEFING_MAX_CHARS);
+    // The open task is read first, then the newest ended ones.
+    expect(b.text).toContain(`Long lists, read in part: showing ${BRIEFING_READ_LIMIT + 1} of ${n + 1} tasks (the open ones first, then the newest)`);
+    expect(b.text).toMatch(/waits for "bank_data" until/);
+    expect(b.counts).toMatchObject({ openTasks: 1, openWaits: 1, tasksFinished: BRIEFING_READ_LIMIT });
+    const state = await app.runtime.investigations.get(caller, id);
+    expect(state.shown.tasks).toBe(`showing 50 of ${n + 1} tasks (open ones first, then the newest)`);
+    expect(state.tasks[0]!.status).toBe('waiting');
     await app.close();
   });
 

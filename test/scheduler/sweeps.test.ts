@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { FakeClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { Change } from '../../src/runtime/change-feed.js';
+import { CHANGE_LOG_RETENTION_MS, retentionJob } from '../../src/scheduler/retention-job.js';
 import { intervalToCron } from '../../src/scheduler/scheduler.js';
 
 const caller = { tenantId: 'acme', actorId: 'alice' };
@@ -144,6 +145,42 @@ describe('scheduler sweeps (fake clock)', () => {
       expect(state.waits[0]!.status).toBe('resolved');
       expect(state.tasks[0]!.status).not.toBe('timed_out');
     });
+  });
+});
+
+describe('retention job: the change log and stream events', () => {
+  let clock: FakeClock;
+  let app: App;
+  beforeEach(() => {
+    clock = new FakeClock();
+    app = makeApp(clock);
+  });
+  afterEach(() => app.close());
+
+  it(`prunes change-log rows older than ${CHANGE_LOG_RETENTION_MS / 60_000} minutes and expired stream events, a bounded batch per pass`, async () => {
+    const store = app.store;
+    const start = clock.now();
+    await store.appendChanges(Array.from({ length: 5 }, (_, i) => ({ origin: 'other', change: { type: 'inbox', tenantId: 'acme' } as const, at: start + i })));
+    const streamIds = [];
+    for (let i = 0; i < 3; i++) streamIds.push(await store.appendStreamEvent({ streamId: 's', message: { i }, now: start, expiresAt: start + 60_000 }));
+    const kept = await store.appendStreamEvent({ streamId: 's', message: { i: 3 }, now: start, expiresAt: start + CHANGE_LOG_RETENTION_MS * 2 });
+    // Published by the app itself: its feed stamps rows with the app's clock.
+    app.feed.publish({ type: 'inbox', tenantId: 'acme' });
+    await app.feed.flush();
+    expect((await app.scheduler.tick('retention')).retention!.processed).toBe(0);
+
+    clock.advance(CHANGE_LOG_RETENTION_MS + 10);
+    const job = retentionJob(app.deps, 60_000, 2);
+    const first = await job.run();
+    expect(first).toMatchObject({ processed: 4, more: true, detail: { events: 0, changes: 2, streamEvents: 2 } });
+    const second = await job.run();
+    expect(second).toMatchObject({ detail: { changes: 2, streamEvents: 1 } });
+    const third = await job.run();
+    expect(third).toMatchObject({ processed: 2, more: true, detail: { changes: 2, streamEvents: 0 } });
+    expect(await job.run()).toMatchObject({ processed: 0, more: false });
+    expect(await store.changesAfter(0, 10)).toEqual([]);
+    expect(await store.streamEventsAfter(streamIds[2]!, 10)).toBeNull();
+    expect(await store.streamEventsAfter(kept, 10)).toEqual({ streamId: 's', events: [] });
   });
 });
 

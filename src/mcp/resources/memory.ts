@@ -1,6 +1,7 @@
 import type { App } from '../../app.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { namespaceHasPrefix, namespaces, parseNamespace } from '../../domain/namespace.js';
+import { namespaceHasPrefix, namespaces } from '../../domain/namespace.js';
+import { scopedPrefix } from '../../memory/scope.js';
 import type { StatusFilter } from '../../memory/records.js';
 import type { Caller } from '../../runtime/deps.js';
 import { defineResource } from '../resource.js';
@@ -39,14 +40,15 @@ const int = (v: string | null, what: string): number | undefined => {
  * swallow the query string). URL parsing resolves `.`/`..` segments before we see
  * them, so they can never climb out of `longhaul://memory/`; whatever remains is
  * validated by parseNamespace (no `%`, wildcards or empty segments). The tenant is the
- * caller's: it is never in the URI.
+ * caller's: it is never in the URI. `actors/{actorId}/…` is readable only by that actor
+ * (src/memory/scope.ts); the rest is shared by the tenant's actors.
  */
 export const memoryResource = defineResource({
   name: 'memory',
   title: 'Long-term memory',
   description:
     'Long-term memory records under a namespace prefix (JSON, newest first, paged: ?limit=&cursor=&status=active|superseded|all; "showing X of Y"). ' +
-    'Namespaces: investigations/{id}/facts, actors/{actorId}/preferences, actors/{actorId}/facts, sessions/{id}/summary. ' +
+    'Namespaces: investigations/{id}/facts and sessions/{id}/summary (shared in your tenant), actors/{you}/preferences and actors/{you}/facts (yours alone). ' +
     'Add ?record=rec_… to read one record with the events it came from.',
   uriTemplate: 'longhaul://memory/{+namespace}',
   mimeType: 'application/json',
@@ -57,7 +59,9 @@ export const memoryResource = defineResource({
     namespace: async (caller, prefix, app) => [...ROOTS, ...(await knownNamespaces(caller, app, COMPLETE_RECENT))].filter((ns) => ns.startsWith(prefix)).slice(0, 100),
   },
   async read(caller, _vars, uri, app) {
-    const namespace = parseNamespace(uri.pathname.replace(/^\/+/, ''), 'memory namespace');
+    // Another actor's actors/{id}/… is refused here as a whole (not_found); `actors` is the caller's own.
+    const namespace = scopedPrefix(caller.actorId, uri.pathname.replace(/^\/+/, ''), 'memory namespace');
+    if (!namespace) throw new InvalidInputError('memory namespace is empty; read longhaul://memory/{namespace}, e.g. longhaul://memory/investigations/inv_…/facts.');
     const q = uri.searchParams;
     const limit = int(q.get('limit'), 'limit');
     const cursor = q.get('cursor');

@@ -8,7 +8,7 @@ export const forgetMemory = defineTool({
   title: 'Forget a memory record',
   description:
     'Delete one long-term memory record for good — the only destructive memory tool. Use it when a person asks to forget something or a record is wrong. ' +
-    'The events it came from are not touched (they expire on their own). Find record ids with search_memory.',
+    'The events it came from are not touched (they expire on their own). Find record ids with search_memory. Shared records and your own actors/{you}/… records only.',
   input: {
     recordId: z.string().min(1).max(ID_MAX).describe('Id of the record to delete (rec_…), as search_memory returns it'),
   },

@@ -28,8 +28,9 @@ export const searchMemory = defineTool({
   name: 'search_memory',
   title: 'Search long-term memory',
   description:
-    'Ranked full-text search over long-term memory: facts extracted from findings (investigations/{id}/facts), your preferences (actors/{you}/preferences), ' +
-    'session summaries (sessions/{id}/summary) and reports. Give a namespace prefix to narrow it (e.g. investigations/inv_…). Returns at most topK records, best first, ' +
+    'Ranked full-text search over long-term memory: facts extracted from findings (investigations/{id}/facts), session summaries (sessions/{id}/summary) and reports, ' +
+    'shared with your team, and your own preferences (actors/{you}/preferences); other people\'s actors/… memory is private to them. ' +
+    'Give a namespace prefix to narrow it (e.g. investigations/inv_…). Returns at most topK records, best first, ' +
     'each with a score, its status and how many events it came from; read a hit\'s uri to see those events. Superseded (outdated) records only with includeSuperseded.',
   input: {
     query: z.string().min(1).max(MAX_SEARCH_QUERY).describe(`Words to search for (≤ ${MAX_SEARCH_QUERY} characters); ranked by relevance (bm25)`),
@@ -38,7 +39,7 @@ export const searchMemory = defineTool({
       .min(1)
       .max(MAX_NAMESPACE)
       .optional()
-      .describe('Namespace prefix to search under, e.g. "investigations/inv_…" or "actors/alice/preferences"; default: all your memory'),
+      .describe('Namespace prefix to search under, e.g. "investigations/inv_…" or "actors/{you}/preferences"; default: everything you may read (shared memory and your own)'),
     topK: z.number().int().min(1).max(SEARCH_MAX_TOP_K).optional().describe(`How many records at most (default ${SEARCH_DEFAULT_TOP_K}, at most ${SEARCH_MAX_TOP_K})`),
     includeSuperseded: z.boolean().optional().describe('Also return records a newer statement replaced (default false)'),
   },

@@ -11,8 +11,12 @@ export const SUMMARY_SECTIONS = [
   { title: 'Decisions', kinds: ['decision'] },
   { title: 'Signals', kinds: ['signal'] },
   { title: 'Outcomes', kinds: ['status'] },
-  { title: 'Preferences', kinds: ['preference'] },
-] as const satisfies ReadonlyArray<{ title: string; kinds: readonly EventKind[] }>;
+  // Counted, never quoted: a summary is shared by the tenant's actors, while preferences
+  // are the actor's private memory (actors/{actorId}/preferences).
+  { title: 'Preferences', kinds: ['preference'], private: true },
+] as const satisfies ReadonlyArray<{ title: string; kinds: readonly EventKind[]; private?: boolean }>;
+
+const isPrivate = (section: (typeof SUMMARY_SECTIONS)[number]) => 'private' in section && section.private;
 
 /** Lines per section and characters per line: a summary stays a summary whatever the session's size. */
 export const SUMMARY_ITEMS = 5;
@@ -37,13 +41,14 @@ const SYSTEM =
 /**
  * `summary`: one record per session (`sessions/{id}/summary`), refreshed as the session
  * grows and when it terminates. Deterministic: a header (who, which investigation,
- * how many events, when, how it ended) and the findings, decisions, signals, outcomes
- * and preferences it recorded — newest items, with counts. With a model: prose written
+ * how many events, when, how it ended) and the findings, decisions, signals and outcomes
+ * it recorded — newest items, with counts — and how many preferences (never their text:
+ * the summary is shared in the tenant, preferences are the actor's own). With a model: prose written
  * from that digest and the latest messages. Returns the text and the events it cites.
  */
 export async function summarizeSession(d: SessionDigest, model: Model | null): Promise<{ text: string; sourceEventIds: string[] }> {
   const digest = deterministicSummary(d);
-  const sourceEventIds = d.sections.flatMap((s) => s.items.map((e) => e.id));
+  const sourceEventIds = d.sections.flatMap((s, i) => (SUMMARY_SECTIONS[i] && isPrivate(SUMMARY_SECTIONS[i]) ? [] : s.items.map((e) => e.id)));
   if (!model) return { text: digest, sourceEventIds };
   const messages = [...d.recentMessages].reverse().map((e) => `- ${e.role}: ${clip(e.text, 300)}`);
   const prompt = `Session notes:\n${digest}${messages.length ? `\n\nLatest messages (oldest first):\n${messages.join('\n')}` : ''}\n\nWrite the summary.`;
@@ -60,6 +65,10 @@ export function deterministicSummary(d: SessionDigest): string {
   SUMMARY_SECTIONS.forEach((section, i) => {
     const got = d.sections[i];
     if (!got || got.total === 0) return;
+    if (isPrivate(section)) {
+      lines.push(`${section.title}: ${got.total} recorded, kept in the actor's private memory.`);
+      return;
+    }
     lines.push(`${section.title} (${got.total}):`);
     // Stored newest first; a summary reads in order.
     for (const e of [...got.items].reverse()) lines.push(`- ${clip(e.text, ITEM_CHARS)}`);

@@ -4,7 +4,10 @@
  */
 import { ConflictError, IllegalTransitionError, InvalidInputError, StorageUnavailableError } from '../../domain/errors.js';
 import type { SessionStatus } from '../../domain/session.js';
+import { isChange } from '../../domain/change.js';
 import type { Signal, SignalAttachment, Task, TaskStatus } from '../../domain/task.js';
+import { assertTenantId } from '../keys.js';
+import { INVESTIGATION_LIST_DEFAULT, INVESTIGATION_LIST_MAX, type ChangeLogInput, type ListOptions } from '../port.js';
 
 export const SESSION_STATUSES: readonly SessionStatus[] = ['active', 'idle', 'terminated'];
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'waiting', 'completed', 'failed', 'timed_out', 'cancelled'];
@@ -49,6 +52,44 @@ export function decodeCursor<K extends ReadonlyArray<'string' | 'number'>>(
 
 /** A page size: whole, at least 0. */
 export const pageLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0);
+
+/** The item count of a per-investigation listing: `limit` (default INVESTIGATION_LIST_DEFAULT) within [0, INVESTIGATION_LIST_MAX]. */
+export const listLimit = (opts: ListOptions | undefined): number => Math.min(pageLimit(opts?.limit ?? INVESTIGATION_LIST_DEFAULT), INVESTIGATION_LIST_MAX);
+
+/** Checks an entry before anything is written: a change the log could not give back is refused. */
+export function checkedChangeEntry(e: ChangeLogInput): ChangeLogInput {
+  if (!isChange(e.change)) throw new InvalidInputError(`not a change: ${JSON.stringify(e.change)?.slice(0, 120)}`);
+  assertTenantId(e.change.tenantId);
+  if (typeof e.origin !== 'string' || e.origin === '') throw new InvalidInputError('a change needs its origin (the process that made it).');
+  if (!Number.isFinite(e.at)) throw new InvalidInputError(`a change needs the time it was made, not ${String(e.at)}.`);
+  return e;
+}
+
+/** Longest stream id appendStreamEvent takes. */
+export const STREAM_ID_MAX = 200;
+
+/** Refuses a stream id the event id could not carry (empty, too long, or with control characters an SSE `id:` line cannot hold). */
+export function assertStreamId(streamId: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > STREAM_ID_MAX || /[\u0000-\u001f\u007f]/.test(streamId)) {
+    throw new InvalidInputError(`stream id "${String(streamId).slice(0, 60)}" must be 1–${STREAM_ID_MAX} printable characters.`);
+  }
+  return streamId;
+}
+
+/**
+ * Stream event ids: the event's seq zero-padded to 16 digits (so ids sort in append
+ * order as text), `_`, then its stream id. Both parts must match a stored event.
+ */
+export const encodeStreamEventId = (seq: number, streamId: string): string => `${String(seq).padStart(16, '0')}_${streamId}`;
+
+/** The seq and stream of an event id made by encodeStreamEventId, or null when it is not one. */
+export function decodeStreamEventId(eventId: string): { seq: number; streamId: string } | null {
+  const m = typeof eventId === 'string' ? /^(\d{16})_(.+)$/s.exec(eventId) : null;
+  if (!m) return null;
+  const seq = Number(m[1]);
+  return Number.isSafeInteger(seq) && m[2]!.length <= STREAM_ID_MAX ? { seq, streamId: m[2]! } : null;
+}
 
 /** Namespace prefixes are compared segment-wise; a trailing `/` means the same prefix. */
 export const normalizePrefix = (prefix: string | undefined): string => (prefix ?? '').replace(/\/+$/, '');

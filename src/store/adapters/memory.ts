@@ -14,8 +14,10 @@ import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } f
 import type { InboxItem, Report } from '../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
 import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { signalBytes, signalLimitExceeded, type SignalTotals } from '../../domain/signal-limits.js';
 import { assertTenantId } from '../keys.js';
-import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
+import type { InvestigationCounts, ListOptions, Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
+import { MemoryChangeLog, MemoryStreamEvents } from './memory-logs.js';
 import {
   assertSameTenant,
   checkpointMovedError,
@@ -36,6 +38,7 @@ import {
   versionMovedError,
   assertSameSignalName,
   checkedAttachments,
+  listLimit,
 } from './common.js';
 
 export interface MemoryStoreOptions {
@@ -57,6 +60,8 @@ interface TenantData {
   checkpoints: Map<string, ExtractionCheckpoint>;
   reports: Map<string, Report>;
   inbox: Map<string, InboxItem>;
+  /** Investigation id → what it holds in signals (kept with each delivery, for the limits). */
+  signalTotals: Map<string, SignalTotals>;
 }
 
 interface StoredAttachment {
@@ -69,6 +74,8 @@ interface State {
   leases: Map<string, { owner: string; until: number }>;
   seq: number;
   closed: boolean;
+  changes: MemoryChangeLog;
+  streamEvents: MemoryStreamEvents;
 }
 
 /** Undo log of one atomic step. */
@@ -106,6 +113,9 @@ const copyAttachment = (a: StoredAttachment): StoredAttachment => ({ meta: copy(
 const newerFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 const olderFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) => -newerFirst(a, b);
+/** A per-investigation listing: by creation in the asked order, cut at its limit. */
+const ordered = <T extends { createdAt: number; id: string }>(items: T[], opts: ListOptions | undefined): T[] =>
+  items.sort(opts?.order === 'desc' ? newerFirst : olderFirst).slice(0, listLimit(opts));
 const cmp = (a: ReadonlyArray<string | number>, b: ReadonlyArray<string | number>): number => {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
@@ -119,7 +129,7 @@ const cmp = (a: ReadonlyArray<string | number>, b: ReadonlyArray<string | number
 /** A plain in-process StorePort. Nothing persists; every method is trivially atomic. */
 export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
   const location = opts.location ?? 'memory';
-  const state: State = { tenants: new Map(), leases: new Map(), seq: 0, closed: false };
+  const state: State = { tenants: new Map(), leases: new Map(), seq: 0, closed: false, changes: new MemoryChangeLog(), streamEvents: new MemoryStreamEvents() };
   const kv = new Keyv({ throwOnErrors: true });
 
   const atomic = <T>(fn: (tx: Journal) => T): T => {
@@ -147,6 +157,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
         checkpoints: new Map(),
         reports: new Map(),
         inbox: new Map(),
+        signalTotals: new Map(),
       };
       state.tenants.set(tenantId, d);
     }
@@ -266,6 +277,34 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): StorePort {
       atomic((tx) => {
         if (state.leases.get(name)?.owner === owner) tx.delete(state.leases, name);
       });
+    },
+
+    async appendChanges(entries) {
+      return atomic(() => state.changes.append(entries));
+    },
+
+    async changesAfter(seq, limit) {
+      return atomic(() => state.changes.after(seq, limit));
+    },
+
+    async lastChangeSeq() {
+      return atomic(() => state.changes.last());
+    },
+
+    async deleteChangesBefore(at, limit) {
+      return atomic(() => state.changes.deleteBefore(at, limit));
+    },
+
+    async appendStreamEvent(input) {
+      return atomic(() => state.streamEvents.append(input));
+    },
+
+    async streamEventsAfter(eventId, limit) {
+      return atomic(() => state.streamEvents.after(eventId, limit));
+    },
+
+    async deleteExpiredStreamEvents(now, limit) {
+      return atomic(() => state.streamEvents.deleteExpired(now, limit));
     },
 
     async stats() {
@@ -511,7 +550,7 @@ class MemoryTenantStore implements TenantStore {
         .filter((s) => (q.investigationId === undefined || s.investigationId === q.investigationId) && (q.actorId === undefined || s.actorId === q.actorId))
         .filter((s) => (q.status === undefined || s.status === q.status) && (q.kind === undefined || s.kind === q.kind) && (!q.live || s.status !== 'terminated'))
         .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      return (q.limit === undefined ? list : list.slice(0, pageLimit(q.limit))).map(copy);
+      return list.slice(0, listLimit(q)).map(copy);
     });
   }
 
@@ -603,12 +642,38 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
-  async listTasks(investigationId: string) {
-    return this.atomic(() => [...this.d().tasks.values()].filter((t) => t.investigationId === investigationId).sort(olderFirst).map(copyTask));
+  async listTasks(investigationId: string, opts?: ListOptions & { open?: boolean }) {
+    return this.atomic(() => {
+      const tasks = [...this.d().tasks.values()].filter((t) => t.investigationId === investigationId && (opts?.open === undefined || opts.open === !isTerminalTask(t.status)));
+      return ordered(tasks, opts).map(copyTask);
+    });
   }
 
-  async listWaits(investigationId: string) {
-    return this.atomic(() => [...this.d().waits.values()].filter((w) => w.investigationId === investigationId).sort(olderFirst).map(copy));
+  async listWaits(investigationId: string, opts?: ListOptions & { open?: boolean; taskId?: string }) {
+    return this.atomic(() => {
+      const waits = [...this.d().waits.values()].filter(
+        (w) => w.investigationId === investigationId && (opts?.open === undefined || opts.open === (w.status === 'open')) && (opts?.taskId === undefined || w.taskId === opts.taskId),
+      );
+      return ordered(waits, opts).map(copy);
+    });
+  }
+
+  async countInvestigation(investigationId: string): Promise<InvestigationCounts> {
+    return this.atomic(() => {
+      const d = this.d();
+      const tasks = [...d.tasks.values()].filter((t) => t.investigationId === investigationId);
+      const waits = [...d.waits.values()].filter((w) => w.investigationId === investigationId);
+      const held = d.signalTotals.get(investigationId) ?? { count: 0, bytes: 0 };
+      return {
+        tasks: tasks.length,
+        openTasks: tasks.filter((t) => !isTerminalTask(t.status)).length,
+        waits: waits.length,
+        openWaits: waits.filter((w) => w.status === 'open').length,
+        signals: held.count,
+        signalBytes: held.bytes,
+        reports: [...d.reports.values()].filter((r) => r.investigationId === investigationId).length,
+      };
+    });
   }
 
   async getWait(id: string) {
@@ -700,8 +765,13 @@ class MemoryTenantStore implements TenantStore {
         }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
+      const held = d.signalTotals.get(inv.id) ?? { count: 0, bytes: 0 };
+      const adding = signalBytes(sig.payload, files.map((f) => f.meta.size));
+      const over = signalLimitExceeded(inv.id, held, adding, input.limits);
+      if (over) throw over;
       const stored: Signal = { ...sig, payload: orNull(sig.payload), attachments: files.map((a) => a.meta) };
       this.insert(tx, d.signals, stored, 'signal');
+      tx.set(d.signalTotals, inv.id, { count: held.count + 1, bytes: held.bytes + adding });
       // In the same step as the signal (the journal undoes both): never a signal without its files.
       if (files.length) tx.set(d.attachments, sig.id, files.map(copyAttachment));
       const resolvedWaits: Wait[] = [];
@@ -723,13 +793,21 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
-  async listSignals(investigationId: string, name?: string) {
-    return this.atomic(() =>
-      [...this.d().signals.values()]
+  async listSignals(investigationId: string, name?: string, opts?: ListOptions) {
+    return this.atomic(() => {
+      const sorted = [...this.d().signals.values()]
         .filter((s) => s.investigationId === investigationId && (name === undefined || s.name === name))
-        .sort((a, b) => cmp([a.receivedAt, a.id], [b.receivedAt, b.id]))
-        .map(copySignal),
-    );
+        .sort((a, b) => cmp([a.receivedAt, a.id], [b.receivedAt, b.id]));
+      if (opts?.order === 'desc') sorted.reverse();
+      return sorted.slice(0, listLimit(opts)).map(copySignal);
+    });
+  }
+
+  async getSignal(id: string) {
+    return this.atomic(() => {
+      const s = this.d().signals.get(id);
+      return s ? copySignal(s) : null;
+    });
   }
 
   async readSignalAttachment(signalId: string, index: number) {
@@ -910,8 +988,12 @@ class MemoryTenantStore implements TenantStore {
 
   // ---- reports and inbox ----
 
-  async listReports(investigationId: string) {
-    return this.atomic(() => [...this.d().reports.values()].filter((r) => r.investigationId === investigationId).sort(newerFirst).map(copy));
+  async listReports(investigationId: string, opts?: ListOptions) {
+    return this.atomic(() => {
+      const sorted = [...this.d().reports.values()].filter((r) => r.investigationId === investigationId).sort(newerFirst);
+      if (opts?.order === 'asc') sorted.reverse();
+      return sorted.slice(0, listLimit(opts)).map(copy);
+    });
   }
 
   async getReport(id: string) {

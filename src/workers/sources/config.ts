@@ -66,21 +66,33 @@ export function parseSourcesFile(json: string, where: string): SourceSpec[] {
   }
   const top = File.safeParse(raw);
   if (!top.success) throw new ConfigError(`sources-file: ${where} must hold {"sources": [...]} (see README "Sources").`);
-  const base = dirname(resolve(where));
+  return parseSourceEntries(top.data.sources, { baseDir: dirname(resolve(where)), where: `sources-file: ${where}`, path: 'sources' });
+}
+
+/**
+ * Parses the entries of a `sources` list — of a sources file, or of one tenant in the
+ * tenants file. Relative folders and SQLite paths resolve against `baseDir` (the folder
+ * of the file they came from). Errors start with `where` (the setting and file) and
+ * name the entry by `path` (`sources[2]`, `tenants.acme.sources[2]`) and the field.
+ * Names are unique within the list.
+ */
+export function parseSourceEntries(entries: readonly unknown[], ctx: { baseDir: string; where: string; path: string }): SourceSpec[] {
+  const { baseDir: base, where } = ctx;
   const out: SourceSpec[] = [];
-  top.data.sources.forEach((entry, i) => {
-    const at = `sources[${i}]`;
+  entries.forEach((entry, i) => {
+    const at = `${ctx.path}[${i}]`;
     const isDb = !!entry && typeof entry === 'object' && 'database' in entry;
     const r = isDb ? Db.safeParse(entry) : Folder.safeParse(entry);
     if (!r.success) {
       const lines = r.error.issues.map((x) => `${at}${x.path.length ? '.' + x.path.join('.') : ''}: ${x.message}`);
-      throw new ConfigError(`sources-file: ${where} has an invalid entry (each is {"name", "folder"} or {"name", "database", "tables"}):\n  ${lines.join('\n  ')}`);
+      throw new ConfigError(`${where} has an invalid entry (each is {"name", "folder"} or {"name", "database", "tables"}):\n  ${lines.join('\n  ')}`);
     }
+    if (out.some((s) => s.name === r.data.name)) throw new ConfigError(`${where}: ${at} is named "${r.data.name}" like an earlier source; each needs its own name.`);
     if ('folder' in r.data) out.push({ kind: 'folder', name: r.data.name, folder: resolve(base, r.data.folder) });
     else {
       const d = r.data as z.infer<typeof Db>;
       for (const t of Object.keys({ ...d.columns, ...d.keys })) {
-        if (!d.tables.includes(t)) throw new ConfigError(`sources-file: ${where}: ${at} names table "${t}" in columns or keys, but it is not in "tables".`);
+        if (!d.tables.includes(t)) throw new ConfigError(`${where}: ${at} names table "${t}" in columns or keys, but it is not in "tables".`);
       }
       const url = d.database.startsWith('sqlite:') && !isAbsolute(d.database.slice(7)) ? `sqlite:${resolve(base, d.database.slice(7))}` : d.database;
       out.push({
@@ -106,11 +118,7 @@ export function parseSourcesFile(json: string, where: string): SourceSpec[] {
  */
 export function sourceSpecs(folders: readonly string[], sourcesFile: string | null): SourceSpec[] {
   const fromFile = sourcesFile ? parseSourcesFile(readSourcesFile(sourcesFile), sourcesFile) : [];
-  const names = new Set<string>();
-  for (const s of fromFile) {
-    if (names.has(s.name)) throw new ConfigError(`sources-file: ${sourcesFile} names two sources "${s.name}"; each needs its own name.`);
-    names.add(s.name);
-  }
+  const names = new Set(fromFile.map((s) => s.name));
   const out: SourceSpec[] = [];
   for (const folder of folders) {
     const stem = basename(folder).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'docs';

@@ -15,9 +15,10 @@ export function sourceIndexFile(dir: string, tenantId: string): string {
 }
 
 /**
- * Each tenant's sources, opened on first use: the specs configured for it (stdio: the
- * configured tenant's `LONGHAUL_SOURCES` and sources file; a tenant without an entry
- * has none) over its own index.
+ * Each tenant's sources, opened on first use: the specs configured for it over its own
+ * index. The composition root passes `TenantSettings.sourcesFor` (src/tenants.ts): the
+ * tenant's `sources` in LONGHAUL_TENANTS_FILE; else, for the stdio tenant only,
+ * `LONGHAUL_SOURCES` and the sources file; any other tenant has none.
  */
 export class TenantSources {
   private readonly libraries = new Map<string, SourceLibrary>();

@@ -17,9 +17,10 @@ import { namespaceHasPrefix } from '../../../domain/namespace.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
 import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { signalBytes, signalLimitExceeded, type SignalTotals } from '../../../domain/signal-limits.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
-import type { Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
+import type { ChangeLogEntry, ChangeLogInput, InvestigationCounts, ListOptions, Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../../port.js';
 import {
   assertSameTenant,
   checkpointMovedError,
@@ -37,9 +38,11 @@ import {
   versionMovedError,
   assertSameSignalName,
   checkedAttachments,
+  listLimit,
 } from '../common.js';
 import { Db, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
+import { SqliteChangeLog, SqliteStreamEvents } from './logs.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
@@ -102,12 +105,16 @@ class SqliteStore implements StorePort {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   private readonly tenants = new Map<string, TenantStore>();
+  private readonly changes: SqliteChangeLog;
+  private readonly streams: SqliteStreamEvents;
 
   constructor(
     private readonly db: Db,
     readonly kv: Keyv,
   ) {
     this.location = db.location;
+    this.changes = new SqliteChangeLog(db);
+    this.streams = new SqliteStreamEvents(db);
   }
 
   tenant(tenantId: string): TenantStore {
@@ -209,6 +216,34 @@ class SqliteStore implements StorePort {
 
   async releaseLease(name: string, owner: string): Promise<void> {
     this.db.write(() => this.db.run('DELETE FROM leases WHERE name = ? AND owner = ?', name, owner));
+  }
+
+  async appendChanges(entries: readonly ChangeLogInput[]): Promise<number> {
+    return this.changes.append(entries);
+  }
+
+  async changesAfter(seq: number, limit: number): Promise<ChangeLogEntry[]> {
+    return this.changes.after(seq, limit);
+  }
+
+  async lastChangeSeq(): Promise<number> {
+    return this.changes.last();
+  }
+
+  async deleteChangesBefore(at: number, limit: number): Promise<number> {
+    return this.changes.deleteBefore(at, limit);
+  }
+
+  async appendStreamEvent(input: { streamId: string; message: unknown; now: number; expiresAt: number }): Promise<string> {
+    return this.streams.append(input);
+  }
+
+  async streamEventsAfter(eventId: string, limit: number) {
+    return this.streams.after(eventId, limit);
+  }
+
+  async deleteExpiredStreamEvents(now: number, limit: number): Promise<number> {
+    return this.streams.deleteExpired(now, limit);
   }
 
   async stats(): Promise<StoreStats> {
@@ -514,7 +549,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => {
       const where = ['tenant_id = @tenantId'];
       const params: Row = { tenantId: this.tenantId };
-      const limit = q.limit === undefined ? -1 : pageLimit(q.limit);
+      const limit = listLimit(q);
       for (const [field, col] of [
         ['investigationId', 'investigation_id'],
         ['actorId', 'actor_id'],
@@ -608,12 +643,38 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => this.find(C.tasks, id));
   }
 
-  async listTasks(investigationId: string) {
-    return this.db.read(() => this.list(C.tasks, 'SELECT * FROM tasks WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at, id', this.tenantId, investigationId));
+  async listTasks(investigationId: string, opts?: ListOptions & { open?: boolean }) {
+    const open = opts?.open === undefined ? '' : ` AND status ${opts.open ? '' : 'NOT '}IN ('pending', 'running', 'waiting')`;
+    return this.db.read(() =>
+      this.list(C.tasks, `SELECT * FROM tasks WHERE tenant_id = ? AND investigation_id = ?${open} ${byCreation(opts)}`, this.tenantId, investigationId),
+    );
   }
 
-  async listWaits(investigationId: string) {
-    return this.db.read(() => this.list(C.waits, 'SELECT * FROM waits WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at, id', this.tenantId, investigationId));
+  async listWaits(investigationId: string, opts?: ListOptions & { open?: boolean; taskId?: string }) {
+    const open = opts?.open === undefined ? '' : ` AND status ${opts.open ? '=' : '<>'} 'open'`;
+    const task = opts?.taskId === undefined ? '' : ' AND task_id = @taskId';
+    const params = { tenantId: this.tenantId, investigationId, ...(opts?.taskId === undefined ? {} : { taskId: opts.taskId }) };
+    return this.db.read(() =>
+      this.list(C.waits, `SELECT * FROM waits WHERE tenant_id = @tenantId AND investigation_id = @investigationId${open}${task} ${byCreation(opts)}`, params),
+    );
+  }
+
+  async countInvestigation(investigationId: string): Promise<InvestigationCounts> {
+    return this.db.read(() => {
+      const p = [this.tenantId, investigationId];
+      const tasks = this.db.get<{ n: number; open: number | null }>(
+        `SELECT count(*) AS n, sum(status IN ('pending', 'running', 'waiting')) AS open FROM tasks WHERE tenant_id = ? AND investigation_id = ?`,
+        ...p,
+      )!;
+      const waits = this.db.get<{ n: number; open: number | null }>(`SELECT count(*) AS n, sum(status = 'open') AS open FROM waits WHERE tenant_id = ? AND investigation_id = ?`, ...p)!;
+      const held = this.signalTotals(investigationId);
+      const reports = this.db.get<{ n: number }>('SELECT count(*) AS n FROM reports WHERE tenant_id = ? AND investigation_id = ?', ...p)!;
+      return { tasks: tasks.n, openTasks: tasks.open ?? 0, waits: waits.n, openWaits: waits.open ?? 0, signals: held.count, signalBytes: held.bytes, reports: reports.n };
+    });
+  }
+
+  private signalTotals(investigationId: string): SignalTotals {
+    return this.db.get<SignalTotals>('SELECT count, bytes FROM signal_totals WHERE tenant_id = ? AND investigation_id = ?', this.tenantId, investigationId) ?? { count: 0, bytes: 0 };
   }
 
   async getWait(id: string) {
@@ -695,6 +756,18 @@ class SqliteTenantStore implements TenantStore {
         }
       }
       if (inv.status === 'closed') throw closedInvestigationError();
+      // Judged and counted inside this write step (which holds the file's write lock), so
+      // two deliveries racing for the last slot cannot both pass.
+      const adding = signalBytes(sig.payload, files.map((f) => f.meta.size));
+      const over = signalLimitExceeded(inv.id, this.signalTotals(inv.id), adding, input.limits);
+      if (over) throw over;
+      this.db.run(
+        `INSERT INTO signal_totals (tenant_id, investigation_id, count, bytes) VALUES (?, ?, 1, ?)
+         ON CONFLICT (tenant_id, investigation_id) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes`,
+        this.tenantId,
+        inv.id,
+        adding,
+      );
       const stored: Signal = { ...this.insert(C.signals, sig, 'signal'), attachments: files.map((f) => ({ ...f.meta })) };
       // In the signal's transaction: an acknowledged signal never lacks its files.
       for (const { meta, content } of files) {
@@ -731,25 +804,31 @@ class SqliteTenantStore implements TenantStore {
     });
   }
 
-  async listSignals(investigationId: string, name?: string) {
-    return this.db.read(() =>
-      name === undefined
-        ? this.withFiles(
-            this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? ORDER BY received_at, id', this.tenantId, investigationId),
-            `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id IN (SELECT id FROM signals WHERE tenant_id = ? AND investigation_id = ?) ORDER BY signal_id, idx`,
-            this.tenantId,
-            this.tenantId,
-            investigationId,
-          )
-        : this.withFiles(
-            this.list(C.signals, 'SELECT * FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ? ORDER BY received_at, id', this.tenantId, investigationId, name),
-            `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id IN (SELECT id FROM signals WHERE tenant_id = ? AND investigation_id = ? AND name = ?) ORDER BY signal_id, idx`,
-            this.tenantId,
-            this.tenantId,
-            investigationId,
-            name,
-          ),
-    );
+  async listSignals(investigationId: string, name?: string, opts?: ListOptions) {
+    const dir = opts?.order === 'desc' ? 'DESC' : 'ASC';
+    const byName = name === undefined ? '' : ' AND name = @name';
+    const params = { tenantId: this.tenantId, investigationId, ...(name === undefined ? {} : { name }) };
+    return this.db.read(() => {
+      const signals = this.list(
+        C.signals,
+        `SELECT * FROM signals WHERE tenant_id = @tenantId AND investigation_id = @investigationId${byName} ORDER BY received_at ${dir}, id ${dir} LIMIT ${sqlCount(listLimit(opts))}`,
+        params,
+      );
+      // The files of exactly the signals listed (bounded by the listing's limit).
+      return this.withFiles(
+        signals,
+        `${ATTACHMENT_META} WHERE tenant_id = ? AND signal_id IN (SELECT value FROM json_each(?)) ORDER BY signal_id, idx`,
+        this.tenantId,
+        JSON.stringify(signals.map((x) => x.id)),
+      );
+    });
+  }
+
+  async getSignal(id: string) {
+    return this.db.read(() => {
+      const found = this.find(C.signals, id);
+      return found ? this.withFiles([found], ATTACHMENTS_OF_SIGNAL, this.tenantId, id)[0]! : null;
+    });
   }
 
   async readSignalAttachment(signalId: string, index: number) {
@@ -1045,8 +1124,11 @@ class SqliteTenantStore implements TenantStore {
 
   // ---- reports and inbox ----
 
-  async listReports(investigationId: string) {
-    return this.db.read(() => this.list(C.reports, 'SELECT * FROM reports WHERE tenant_id = ? AND investigation_id = ? ORDER BY created_at DESC, id DESC', this.tenantId, investigationId));
+  async listReports(investigationId: string, opts?: ListOptions) {
+    const newest = opts?.order !== 'asc';
+    return this.db.read(() =>
+      this.list(C.reports, `SELECT * FROM reports WHERE tenant_id = ? AND investigation_id = ? ${byCreation({ ...opts, order: newest ? 'desc' : 'asc' })}`, this.tenantId, investigationId),
+    );
   }
 
   async getReport(id: string) {
@@ -1064,6 +1146,12 @@ class SqliteTenantStore implements TenantStore {
       return this.pageDesc(C.inbox, 'inbox', 'inbox', where, params, q.limit, q.cursor);
     });
   }
+}
+
+/** ORDER BY and LIMIT of a per-investigation listing by creation. */
+function byCreation(opts: ListOptions | undefined): string {
+  const dir = opts?.order === 'desc' ? 'DESC' : 'ASC';
+  return `ORDER BY created_at ${dir}, id ${dir} LIMIT ${sqlCount(listLimit(opts))}`;
 }
 
 function cancelled(t: Task, now: number): Task {

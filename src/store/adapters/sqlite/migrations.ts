@@ -276,6 +276,76 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'change log',
+    // Notifications across processes: every process appends the changes it publishes
+    // and follows the rows after the last seq it saw (runtime/change-feed.ts).
+    //
+    // Why a follower never skips a row committed late: seq is assigned inside the
+    // writing transaction, and SQLite has one writer at a time — a write step takes the
+    // lock (BEGIN IMMEDIATE) before it picks max(seq) + 1 and holds it until it commits.
+    // So rows become visible in seq order: once a reader sees seq n, every row below n
+    // is already committed (or rolled back, and never will be). AUTOINCREMENT keeps
+    // seqs from being reused when the newest rows are pruned: a plain rowid would hand
+    // max + 1 out again, below what a follower has already seen. (A server database's
+    // sequences are not committed in order; its adapter needs another scheme.)
+    sql: `
+      CREATE TABLE change_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        change TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX change_log_at ON change_log (at, seq);
+    `,
+  },
+  {
+    version: 7,
+    name: 'stream events',
+    // Resumable HTTP streams (the MCP SDK's EventStore): the messages sent on each
+    // stream, replayed after a Last-Event-ID. pos numbers a stream's events so the cap
+    // per stream is one range delete by index; seq (AUTOINCREMENT: never reused) makes
+    // the event id, so an old id can never name a newer event.
+    sql: `
+      CREATE TABLE stream_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_id TEXT NOT NULL,
+        pos INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX stream_events_stream ON stream_events (stream_id, pos);
+      CREATE INDEX stream_events_expiry ON stream_events (expires_at, seq);
+    `,
+  },
+  {
+    version: 8,
+    name: 'investigation bounds',
+    // What each investigation holds in signals, kept by deliverSignal in the signal's own
+    // transaction, so the per-investigation limits are judged without counting signals;
+    // filled here from the signals already stored (payload JSON bytes, none for a null
+    // payload, plus file sizes: domain/signal-limits.ts signalBytes). The tasks index
+    // lets countInvestigation count open tasks from the index alone.
+    sql: `
+      CREATE TABLE signal_totals (
+        tenant_id TEXT NOT NULL,
+        investigation_id TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, investigation_id)
+      ) WITHOUT ROWID;
+      INSERT INTO signal_totals (tenant_id, investigation_id, count, bytes)
+        SELECT s.tenant_id, s.investigation_id, count(*),
+               sum(CASE WHEN s.payload IS NULL OR s.payload = 'null' THEN 0 ELSE length(CAST(s.payload AS BLOB)) END)
+               + coalesce((SELECT sum(a.size) FROM signal_attachments a JOIN signals x ON x.tenant_id = a.tenant_id AND x.id = a.signal_id
+                           WHERE x.tenant_id = s.tenant_id AND x.investigation_id = s.investigation_id), 0)
+        FROM signals s GROUP BY s.tenant_id, s.investigation_id;
+      CREATE INDEX tasks_investigation_status ON tasks (tenant_id, investigation_id, status);
+    `,
+  },
 ];
 
 /**

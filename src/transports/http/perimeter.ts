@@ -1,0 +1,207 @@
+import { networkInterfaces, hostname as osHostname } from 'node:os';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
+import getRawBody from 'raw-body';
+import { ConfigError, type Config } from '../../config.js';
+import { principalOf } from './auth.js';
+
+/**
+ * The perimeter of `serve --http` (MCP 2025-11-25 transport security): which Host and
+ * Origin headers are served, credentials never taken from the URL, a bounded body, a rate
+ * limit. Each piece is one middleware; server.ts puts them in order.
+ */
+
+/** The largest request body read: 1 MiB (JSON-RPC messages; larger data goes in several calls). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Is this a loopback host (name, IPv4 127/8, IPv6 ::1, bracketed or not)? */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+const isWildcard = (host: string) => ['0.0.0.0', '::', '[::]'].includes(host);
+
+/** A host as it appears in a URL or Host header (IPv6 in brackets). */
+const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host).toLowerCase();
+
+/**
+ * Refuses to start a server that would let anyone who reaches it act as the local
+ * identity: a non-loopback bind needs a tokens file or an OAuth issuer.
+ */
+export function assertSafeBind(config: Readonly<Config>, host = config.http.host): void {
+  if (isLoopback(host) || config.http.tokensFile || config.http.oauth) return;
+  throw new ConfigError(
+    `Refusing to serve HTTP on ${host}: it is not a loopback address and no credentials are configured, so anyone who can reach it would act as ${config.tenant}/${config.actor}. ` +
+      'Set LONGHAUL_TOKENS_FILE (create tokens with `longhaul token create --tenant T --actor A`) or LONGHAUL_OAUTH_ISSUER, or bind 127.0.0.1.',
+  );
+}
+
+/**
+ * Host names (without port) the server answers to, for the SDK's host-header validation
+ * (DNS-rebinding protection). A loopback bind: localhost, 127.0.0.1, [::1]. Any other
+ * bind: the public URL's host and the bind address; a wildcard bind (0.0.0.0, ::) adds
+ * the loopback names, this machine's name and its interface addresses (health checks,
+ * peers on the network) — a DNS name in front of it must be given as LONGHAUL_HTTP_PUBLIC_URL.
+ * The public URL's host is allowed on every bind (a reverse proxy on the same machine).
+ */
+export function allowedHostnames(bindHost: string, publicUrl: string | null): string[] {
+  const out = new Set<string>();
+  if (publicUrl) out.add(new URL(publicUrl).hostname.toLowerCase());
+  if (isLoopback(bindHost)) {
+    for (const n of LOOPBACK_NAMES) out.add(n);
+  } else if (isWildcard(bindHost)) {
+    for (const n of LOOPBACK_NAMES) out.add(n);
+    out.add(osHostname().toLowerCase());
+    for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) out.add(urlHost(a.address.replace(/%.*$/, '')));
+  } else {
+    out.add(urlHost(bindHost));
+  }
+  return [...out];
+}
+
+const normalizeOrigin = (origin: string): string | null => {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+};
+
+/** A JSON-RPC error body as the SDK's transport writes them (id null unless the one request it answers is known). */
+export function rpcError(res: Response, status: number, message: string, code = -32000, headers: Record<string, string> = {}, id: string | number | null = null): void {
+  if (res.headersSent) return;
+  res.status(status).set(headers).json({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/**
+ * Origin check and CORS for the MCP endpoint. No Origin (non-browser clients) passes.
+ * Allowed: an exact entry of LONGHAUL_ALLOWED_ORIGINS (scheme, host and port), the
+ * public URL's origin, and on a loopback host the same origin as the request's Host.
+ * Everything else — `Origin: null`, look-alikes such as `http://localhost.evil.example`,
+ * an allowed host on another port — is 403. Allowed origins get CORS headers, and their
+ * preflight (OPTIONS) is answered here, before authentication (it carries no credentials).
+ */
+export function originCheck(opts: { allowedOrigins: readonly string[]; publicUrl: string | null }): RequestHandler {
+  const allowed = new Set(opts.allowedOrigins.map(normalizeOrigin).filter((o): o is string => o !== null));
+  const publicOrigin = opts.publicUrl ? normalizeOrigin(opts.publicUrl) : null;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return next();
+    const normalized = normalizeOrigin(origin);
+    let ok = false;
+    if (normalized !== null && (allowed.has(normalized) || normalized === publicOrigin)) ok = true;
+    else if (normalized !== null && req.headers.host) {
+      const u = new URL(normalized);
+      ok = isLoopback(u.hostname) && normalized === normalizeOrigin(`${u.protocol}//${req.headers.host}`);
+    }
+    if (!ok) {
+      return rpcError(res, 403, `Forbidden: requests from the browser origin ${JSON.stringify(origin.slice(0, 200))} are not allowed. An operator can allow an origin with LONGHAUL_ALLOWED_ORIGINS.`);
+    }
+    res.set({
+      'Access-Control-Allow-Origin': origin,
+      Vary: 'Origin',
+      'Access-Control-Expose-Headers': 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After',
+    });
+    if (req.method === 'OPTIONS') {
+      res
+        .set({
+          'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+          'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+          'Access-Control-Max-Age': '600',
+        })
+        .status(204)
+        .end();
+      return;
+    }
+    next();
+  };
+}
+
+const CREDENTIAL_PARAM = /^(access[_-]?token|token|id[_-]?token|refresh[_-]?token|auth|authorization|bearer|api[_-]?key|apikey|key|secret|password|passwd|jwt|session[_-]?token|credentials?)$/i;
+const CREDENTIAL_VALUE = /^(lh_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|Bearer\s.+)$/i;
+
+/**
+ * Credentials are never accepted in the URL (they end up in proxy logs and browser
+ * history): a query parameter named like one (`access_token`, `token`, `api_key`…) or
+ * holding something shaped like one (an `lh_` token, a JWT) is refused with 400 before
+ * anything else looks at the request.
+ */
+export function refuseQueryCredentials(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const q = req.originalUrl.indexOf('?');
+    if (q === -1) return next();
+    const params = new URLSearchParams(req.originalUrl.slice(q + 1));
+    for (const [k, v] of params) {
+      if (CREDENTIAL_PARAM.test(k) || CREDENTIAL_VALUE.test(v.trim())) {
+        res.status(400).json({
+          error: 'invalid_request',
+          error_description: `Credentials are never accepted in the URL (query parameter "${k.replace(/[^\w.-]/g, '').slice(0, 40)}"). Send the token in the Authorization header: Authorization: Bearer <token>. If that token was real, treat it as exposed and revoke it.`,
+        });
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** A body that could not be read: too large (413), or broken off. */
+export class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a request body of at most `limit` bytes as text. With a Content-Length over the
+ * limit nothing is read; a chunked body is counted as it streams and abandoned at the limit.
+ */
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  try {
+    return await getRawBody(req, { limit, length: req.headers['content-length'], encoding: 'utf8' });
+  } catch (e) {
+    const type = (e as { type?: string }).type;
+    if (type === 'entity.too.large') throw new BodyError(413, `The request body is over ${limit} bytes (1 MiB), the most longhaul reads; send large data in several calls.`);
+    if (type === 'request.size.invalid') throw new BodyError(400, 'The request body is shorter or longer than its Content-Length.');
+    throw new BodyError(400, `The request body could not be read (${(e as Error).message}).`);
+  }
+}
+
+export interface RateLimiter {
+  middleware: RequestHandler;
+  close(): void;
+}
+
+/**
+ * `requests` per `windowMs` per token (keyed by its SHA-256, so a token used from many
+ * addresses shares one budget) or, for the unauthenticated local identity, per client
+ * address. Beyond it: 429 with Retry-After (and the RateLimit headers of draft 7).
+ * Runs after authentication.
+ */
+export function tokenRateLimit(limits: { requests: number; windowMs: number }): RateLimiter {
+  const store = new MemoryStore();
+  const middleware = rateLimit({
+    windowMs: limits.windowMs,
+    limit: limits.requests,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store,
+    // The key is never a token, only its hash: the limiter's store is not a place for secrets.
+    keyGenerator: (req) => {
+      const p = principalOf(req.auth);
+      return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
+    },
+    // Behind a proxy every request shares the proxy's address; the token key makes that moot.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res) => {
+      rpcError(res, 429, `Too many requests: this token may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
+    },
+  });
+  return { middleware, close: () => store.shutdown() };
+}

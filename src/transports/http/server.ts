@@ -1,0 +1,226 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { App } from '../../app.js';
+import type { Config } from '../../config.js';
+import { systemClock } from '../../domain/clock.js';
+import { nullLogger } from '../../logger.js';
+import { tools } from '../../mcp/tools/index.js';
+import { accessLog, stderrAccessLog, type AccessRecord } from './access-log.js';
+import { HttpTokenVerifier, localAuthInfo } from './auth.js';
+import { storeStreamEventLog, type StreamEventLog } from './event-log.js';
+import { healthRoutes } from './health.js';
+import { mcpEndpoint } from './mcp-endpoint.js';
+import { OAuthVerifier } from './oauth.js';
+import { allowedHostnames, assertSafeBind, isLoopback, MAX_BODY_BYTES, originCheck, refuseQueryCredentials, rpcError, tokenRateLimit } from './perimeter.js';
+import { readOnlyTools } from './scopes.js';
+import { DEFAULT_SESSION_LIMITS, McpSessions, type SessionLimits } from './sessions.js';
+import { TokensFile } from './tokens-file.js';
+
+export interface HttpServerOptions {
+  /** Bind address and port; default config.http (port 0: any free port). */
+  host?: string;
+  port?: number;
+  /** Access-log writer; default a JSON line on stderr. */
+  accessLog?: (record: AccessRecord) => void;
+  /** Where resumable stream events live; default the app's store. */
+  eventLog?: StreamEventLog;
+  maxBodyBytes?: number;
+  /** How long shutdown waits for requests in flight before closing sessions. */
+  drainTimeoutMs?: number;
+  sessionLimits?: Partial<SessionLimits>;
+}
+
+export interface HttpServerHandle {
+  /** Where the server listens, e.g. http://127.0.0.1:8787. */
+  readonly url: string;
+  /** The MCP endpoint as clients name it (the public URL's /mcp): the OAuth resource and default audience. */
+  readonly resource: URL;
+  readonly port: number;
+  readonly sessions: McpSessions;
+  /**
+   * Graceful stop: refuses new requests (503) and connections, waits for requests in
+   * flight (at most drainTimeoutMs), closes every MCP session (ending SSE streams) and
+   * the listener. Leaves the app open: the caller closes it (releasing leases).
+   */
+  close(): Promise<void>;
+}
+
+export const MCP_PATH = '/mcp';
+const SCOPES_SUPPORTED = ['read', 'write'];
+const DEFAULT_DRAIN_MS = 10_000;
+
+/**
+ * The tenants whose background work (workers, extraction, sources) a `serve --http`
+ * process runs — `createApp`'s `servedTenants`. An OAuth issuer can name any tenant, so
+ * with one every tenant is served (null); otherwise the tenants the tokens file names; a
+ * loopback server without credentials serves the configured tenant.
+ *
+ * `tenantsFileTenants`: the tenants of LONGHAUL_TENANTS_FILE, once that file is wired in
+ * (they are served too, whichever credentials name them).
+ */
+export function httpServedTenants(config: Readonly<Config>, tokenTenants: readonly string[], tenantsFileTenants: readonly string[] = []): readonly string[] | null {
+  if (config.http.oauth) return null;
+  if (config.http.tokensFile) return [...new Set([...tokenTenants, ...tenantsFileTenants])];
+  return [...new Set([config.tenant, ...tenantsFileTenants])];
+}
+
+/** Reads the tokens file as `serve --http` will (ConfigError when missing or invalid): its tenants, for httpServedTenants. */
+export function tokenFileTenants(config: Readonly<Config>): string[] {
+  if (!config.http.tokensFile) return [];
+  const file = new TokensFile(config.http.tokensFile, nullLogger);
+  return [...new Set(file.load().map((t) => t.tenant))];
+}
+
+const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Serves MCP over streamable HTTP (MCP 2025-11-25) at `/mcp`, with `/healthz`, `/readyz`
+ * and the OAuth protected-resource metadata. Resolves once listening. Refuses (ConfigError)
+ * a non-loopback bind without credentials and a missing or invalid tokens file.
+ *
+ * Request pipeline: access log → Host check (DNS rebinding) → no credentials in the URL →
+ * health and metadata routes → for /mcp: Origin check and CORS → draining? 503 →
+ * authentication (bearer token: tokens file, then OAuth JWT; or the local identity on an
+ * unauthenticated loopback server) → rate limit per token → the MCP endpoint (bounded
+ * body, scopes, session ownership, the session's transport).
+ */
+export async function startHttpServer(app: App, o: HttpServerOptions = {}): Promise<HttpServerHandle> {
+  const { config } = app;
+  const logger = app.logger.child({ component: 'http' });
+  const host = o.host ?? config.http.host;
+  assertSafeBind(config, host);
+  const tokens = config.http.tokensFile ? new TokensFile(config.http.tokensFile, logger) : null;
+  tokens?.load();
+
+  const httpServer = createServer();
+  await listen(httpServer, o.port ?? config.http.port, host);
+  const port = (httpServer.address() as AddressInfo).port;
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(host);
+  const url = `http://${wildcard ? '127.0.0.1' : urlHost(host)}:${port}`;
+  const publicBase = config.http.publicUrl ?? `http://${wildcard ? 'localhost' : urlHost(host)}:${port}`;
+  const resource = new URL(`${publicBase}${MCP_PATH}`);
+  const resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(resource);
+  const oauth = config.http.oauth ? new OAuthVerifier(config.http.oauth, config.http.oauth.audience || resource.href, logger) : null;
+  if (oauth) await oauth.discover();
+  const credentials = tokens !== null || oauth !== null;
+  if (credentials && !config.http.publicUrl && !isLoopback(host)) {
+    logger.warn('LONGHAUL_HTTP_PUBLIC_URL is not set: the protected-resource metadata and the default OAuth audience name ' + resource.href, { resource: resource.href });
+  }
+
+  let draining = false;
+  let calls = 0;
+  const sessions = new McpSessions({ ...DEFAULT_SESSION_LIMITS, ...o.sessionLimits }, () => app.clock.now(), logger);
+  const limiter = tokenRateLimit(config.http.rateLimit);
+  const nowSeconds = () => Math.floor(systemClock.now() / 1000); // the SDK judges expiry by the wall clock
+
+  const web = express();
+  web.disable('x-powered-by');
+  web.use(accessLog(o.accessLog ?? stderrAccessLog));
+  web.use(hostHeaderValidation(allowedHostnames(host, config.http.publicUrl)));
+  web.use(refuseQueryCredentials());
+  web.use(healthRoutes(app.store, () => draining));
+  if (credentials) {
+    const metadata = oauth?.authorizationServerMetadata;
+    if (metadata) {
+      web.use(mcpAuthMetadataRouter({ oauthMetadata: metadata, resourceServerUrl: resource, scopesSupported: SCOPES_SUPPORTED, resourceName: 'longhaul' }));
+    } else {
+      // RFC 9728 metadata without an authorization server (tokens file only, or an issuer not reachable at start).
+      web.get(new URL(resourceMetadataUrl).pathname, (_req, res) => {
+        res.set('Access-Control-Allow-Origin', '*').json({
+          resource: resource.href,
+          ...(config.http.oauth ? { authorization_servers: [config.http.oauth.issuer] } : {}),
+          scopes_supported: SCOPES_SUPPORTED,
+          bearer_methods_supported: ['header'],
+          resource_name: 'longhaul',
+        });
+      });
+    }
+  }
+  web.use(MCP_PATH, originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl }));
+  web.use(MCP_PATH, (req: Request, res: Response, next: NextFunction) => {
+    if (draining) return rpcError(res, 503, 'The server is shutting down; retry shortly (another instance may answer).', -32000, { 'Retry-After': '5', Connection: 'close' });
+    // Requests that shutdown waits for: messages and session ends, not the long-lived GET streams.
+    if (req.method !== 'GET') {
+      calls++;
+      res.once('close', () => calls--);
+    }
+    next();
+  });
+  web.use(
+    MCP_PATH,
+    credentials
+      ? requireBearerAuth({ verifier: new HttpTokenVerifier(tokens, oauth, nowSeconds), resourceMetadataUrl })
+      : (req: Request, _res: Response, next: NextFunction) => {
+          req.auth = localAuthInfo(app.localCaller, nowSeconds());
+          next();
+        },
+  );
+  web.use(MCP_PATH, limiter.middleware);
+  web.all(
+    MCP_PATH,
+    mcpEndpoint({
+      app,
+      sessions,
+      eventLog: o.eventLog ?? storeStreamEventLog(app.store, app.clock),
+      readOnly: readOnlyTools(tools),
+      resourceMetadataUrl: credentials ? resourceMetadataUrl : null,
+      maxBodyBytes: o.maxBodyBytes ?? MAX_BODY_BYTES,
+    }),
+  );
+  web.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', error_description: `Nothing here; the MCP endpoint is ${MCP_PATH}.` });
+  });
+  // Last resort: a message in the log (never a stack or a header in the response).
+  web.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error('HTTP request failed', { method: req.method, path: req.path, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
+    rpcError(res, status >= 400 && status < 600 ? status : 500, status === 500 ? 'Internal error; it has been logged.' : 'The request could not be handled.', status === 500 ? -32603 : -32000);
+  });
+  httpServer.on('request', web);
+
+  const sweep = setInterval(() => void sessions.sweepIdle().catch(() => undefined), 60_000);
+  sweep.unref();
+  const closed = new Promise<void>((resolve) => httpServer.once('close', () => resolve()));
+  let closing: Promise<void> | null = null;
+  logger.info('serving MCP over HTTP', { url: `${url}${MCP_PATH}`, resource: resource.href, auth: credentials ? [tokens && 'tokens', oauth && 'oauth'].filter(Boolean).join('+') : 'local identity' });
+
+  return {
+    url,
+    resource,
+    port,
+    sessions,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        clearInterval(sweep);
+        httpServer.close(); // no new connections; idle keep-alive ones are closed
+        const deadline = performance.now() + (o.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+        while (calls > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        if (calls > 0) logger.warn('shutting down with requests still in flight', { requests: calls });
+        await sessions.closeAll();
+        limiter.close();
+        httpServer.closeIdleConnections();
+        const grace = new Promise((r) => setTimeout(r, 1_000).unref());
+        await Promise.race([closed, grace]);
+        httpServer.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
