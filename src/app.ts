@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createIdGenerator, type IdGenerator } from './domain/ids.js';
@@ -15,7 +15,7 @@ import { extractionJob } from './scheduler/extraction-job.js';
 import type { Job } from './scheduler/job.js';
 import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
 import { retentionJob } from './scheduler/retention-job.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SweepObserver } from './scheduler/scheduler.js';
 import { workerJob } from './scheduler/worker-job.js';
 import { openSourceDatabase } from './store/adapters/source-db.js';
 import { createSqliteSourceIndex } from './store/adapters/source-index-sqlite.js';
@@ -27,6 +27,18 @@ import type { RoleRegistry } from './workers/role.js';
 import { sourceIndexFile, TenantSources } from './workers/sources/registry.js';
 import { sourcesJob } from './scheduler/sources-job.js';
 import { loadTenantSettings, servedTenantsFor, type TenantLimits, type TenantSettings } from './tenants.js';
+import type { ToolCallObserver } from './mcp/tool.js';
+
+/**
+ * Listeners for operational measurements. Empty unless a transport adds some (HTTP
+ * `/metrics`); with none, nothing is measured.
+ */
+export interface AppObservers {
+  /** Every MCP tool call: its tool, duration and outcome (src/mcp/tool.ts). */
+  readonly toolCalls: Set<ToolCallObserver>;
+  /** Every scheduler pass: its job, duration and result. */
+  readonly sweeps: Set<SweepObserver>;
+}
 
 export interface App {
   readonly config: Readonly<Config>;
@@ -61,6 +73,8 @@ export interface App {
    * LONGHAUL_HTTP_RATE_LIMIT. Also on `deps.limitsFor` for the runtime.
    */
   limitsFor(tenantId: string): TenantLimits;
+  /** Operational listeners (tool-call latency, sweep durations); the HTTP transport's metrics add theirs. */
+  readonly observers: AppObservers;
   /** Starts background work: the scheduler's catch-up pass, then its cron jobs. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -161,7 +175,16 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     sourcesJob(sources, servedTenants ?? [config.tenant], config.sourcesRefreshMs),
     ...(o.jobs?.(deps) ?? []),
   ];
-  const scheduler = new Scheduler(jobs, { store, clock, logger: logger.child({ component: 'scheduler' }), owner });
+  const observers: AppObservers = { toolCalls: new Set(), sweeps: new Set() };
+  const scheduler = new Scheduler(jobs, {
+    store,
+    clock,
+    logger: logger.child({ component: 'scheduler' }),
+    owner,
+    observe: (job, ms, result) => {
+      for (const observe of observers.sweeps) observe(job, ms, result);
+    },
+  });
   let closed = false;
   return {
     config,
@@ -179,6 +202,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     servedTenants,
     tenants,
     limitsFor: (tenantId) => tenants.limitsFor(tenantId),
+    observers,
     async start() {
       await feed.start();
       workers.start();

@@ -107,12 +107,10 @@ async function serve(argv: string[]): Promise<void> {
 async function serveHttp(config: Readonly<Config>): Promise<void> {
   const { assertSafeBind } = await import('./transports/http/perimeter.js');
   const { httpServedTenants, startHttpServer, tokenFileTenants } = await import('./transports/http/server.js');
-  const { streamEventsPruneJob } = await import('./transports/http/event-log.js');
+  const { tenantsFileTenants } = await import('./tenants.js');
   assertSafeBind(config);
-  const app = createApp(config, {
-    servedTenants: httpServedTenants(config, tokenFileTenants(config)),
-    jobs: (deps) => [streamEventsPruneJob(deps.store, deps.clock, deps.logger)],
-  });
+  // Expired stream events are pruned by the retention job, with the change log.
+  const app = createApp(config, { servedTenants: httpServedTenants(config, tokenFileTenants(config), tenantsFileTenants(config)) });
   let handle: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
     handle = await startHttpServer(app);

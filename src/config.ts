@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isWorkerActor, RESERVED_ACTOR_HELP } from './domain/actors.js';
 import { parseDuration, DURATION_HELP } from './domain/duration.js';
 import { InvalidInputError } from './domain/errors.js';
 import type { LogLevel } from './logger.js';
@@ -121,7 +122,10 @@ const Schema = z.object({
   'agentcore-memory-id': z.string(),
   'aws-region': z.string(),
   tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/, 'must be letters, digits, ".", "_", "-", "@"'),
-  actor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/, 'must be letters, digits, ".", "_", "-", "@" (≤ 255)'),
+  actor: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/, 'must be letters, digits, ".", "_", "-", "@" (≤ 255)')
+    .refine((a) => !isWorkerActor(a), RESERVED_ACTOR_HELP),
   'idle-timeout': duration('idle-timeout'),
   'max-session-duration': duration('max-session-duration'),
   'sweep-interval': duration('sweep-interval').refine((ms) => ms >= 1000, 'must be at least 1s (the scheduler has seconds granularity)'),

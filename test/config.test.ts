@@ -36,6 +36,10 @@ describe('config', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_MAX_SIGNAL_BYTES: '12 parsecs' } })).toThrow(/max-signal-bytes/);
   });
 
+  it('refuses an actor id reserved for worker roles', () => {
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_ACTOR: 'compliance-worker' } })).toThrow(/actor .*reserved for worker roles/);
+  });
+
   it('uses XDG_DATA_HOME', () => {
     expect(loadConfig({ env: { ...base, XDG_DATA_HOME: '/xdg' } }).dataDir).toBe('/xdg/longhaul');
   });

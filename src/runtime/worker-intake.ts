@@ -3,6 +3,7 @@ import type { Investigation } from '../domain/investigation.js';
 import type { Task } from '../domain/task.js';
 import type { RoleRegistry } from '../workers/role.js';
 import type { Sources } from '../workers/sources/library.js';
+import { workerActor } from '../domain/actors.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
 import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
@@ -44,7 +45,7 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
   const { d } = x;
   const t = d.store.tenant(task.tenantId);
   const role = x.registry.get(task.role)!;
-  const caller: Caller = { tenantId: task.tenantId, actorId: `${task.role}-worker` };
+  const caller: Caller = { tenantId: task.tenantId, actorId: workerActor(task.role) };
   const session = x.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
   await t.createSession(session);
   const buffer: NewEvent[] = [];

@@ -3,6 +3,7 @@ import type { NewEvent } from '../domain/event.js';
 import type { Task } from '../domain/task.js';
 import { RetryLaterError, UnrecoverableError, type Outcome, type RoleContext, type RoleRegistry } from '../workers/role.js';
 import type { Sources } from '../workers/sources/library.js';
+import { workerActor } from '../domain/actors.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
 import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
@@ -208,7 +209,7 @@ export class WorkerRuntime {
     const { d } = this;
     const t = d.store.tenant(task.tenantId);
     const role = this.registry.get(task.role)!;
-    const caller: Caller = { tenantId: task.tenantId, actorId: `${task.role}-worker` };
+    const caller: Caller = { tenantId: task.tenantId, actorId: workerActor(task.role) };
     const inv = await t.getInvestigation(task.investigationId);
     if (!inv) throw new Error(`investigation ${task.investigationId} of task ${task.id} is missing`);
     const session = this.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
@@ -220,7 +221,7 @@ export class WorkerRuntime {
     if (this.exhausted(task)) {
       // Claimed again after its lease expired with its attempts spent: the role is not
       // run again (it may be what kills the process); the task fails for good.
-      const stoppedEachTime = task.error === null && !(await t.listWaits(inv.id)).some((w) => w.taskId === task.id);
+      const stoppedEachTime = task.error === null && (await t.listWaits(inv.id, { taskId: task.id, limit: 1 })).length === 0;
       log.warn('worker task gave up: its runs kept stopping mid-run', { attempts: task.attempts, maxAttempts: this.settings.maxAttempts });
       return this.apply(caller, task, session.id, planExhausted(d, { task, inv, session, owner: this.owner, maxAttempts: this.settings.maxAttempts, stoppedEachTime }));
     }

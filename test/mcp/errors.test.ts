@@ -230,6 +230,18 @@ describe('MCP tools: bad input', () => {
     });
   });
 
+  describe('subscriptions to URIs that are not longhaul://', () => {
+    it('accepts a URI of another scheme (it never changes, so it is never notified) and refuses one that is no URI', async () => {
+      expect(await c.client.subscribeResource({ uri: 'test://watched-resource' })).toEqual({});
+      expect(await c.client.unsubscribeResource({ uri: 'test://watched-resource' })).toEqual({});
+      const bad = await c.client.subscribeResource({ uri: 'watched resource' }).catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(McpError);
+      expect((bad as McpError).message).toMatch(/is not a resource URI/);
+      const typo = await c.client.subscribeResource({ uri: 'longhaul://investigation/x' }).catch((e: unknown) => e);
+      expect((typo as McpError).message).toMatch(/is not a longhaul:\/\/ resource URI/);
+    });
+  });
+
   describe('unexpected failures', () => {
     it('reports an internal error without leaking its message or stack, logs it, and stays up', async () => {
       const original = t.app.runtime.investigations.list.bind(t.app.runtime.investigations);

@@ -1,8 +1,6 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../../domain/clock.js';
-import type { Logger } from '../../logger.js';
-import type { Job } from '../../scheduler/job.js';
 import { STREAM_EVENTS_PER_STREAM, type StorePort } from '../../store/port.js';
 
 /**
@@ -28,19 +26,6 @@ export function storeStreamEventLog(store: StorePort, clock: Clock, ttlMs = STRE
     },
     after(eventId, limit = STREAM_EVENTS_PER_STREAM) {
       return store.streamEventsAfter(eventId, limit);
-    },
-  };
-}
-
-/** Scheduler job: deletes expired stream events, a bounded batch per pass. */
-export function streamEventsPruneJob(store: StorePort, clock: Clock, logger: Logger, intervalMs = 60_000, batch = 1_000): Job {
-  return {
-    name: 'stream-events-expiry',
-    intervalMs,
-    async run() {
-      const deleted = await store.deleteExpiredStreamEvents(clock.now(), batch);
-      if (deleted > 0) logger.debug('expired stream events deleted', { deleted });
-      return { processed: deleted, more: deleted === batch };
     },
   };
 }

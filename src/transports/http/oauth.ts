@@ -3,6 +3,7 @@ import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config.js';
+import { isWorkerActor, RESERVED_ACTOR_HELP } from '../../domain/actors.js';
 import type { Logger } from '../../logger.js';
 
 export type OAuthSettings = NonNullable<Config['http']['oauth']>;
@@ -95,6 +96,7 @@ export class OAuthVerifier {
     const actorId = payload[actorClaim];
     if (typeof tenantId !== 'string' || !ID.test(tenantId)) throw new InvalidTokenError(`The token has no usable tenant claim (${tenantClaim})`);
     if (typeof actorId !== 'string' || !ID.test(actorId)) throw new InvalidTokenError(`The token has no usable actor claim (${actorClaim})`);
+    if (isWorkerActor(actorId)) throw new InvalidTokenError(`The token's actor claim (${actorClaim}) names a worker role: ${RESERVED_ACTOR_HELP}`);
     return { tenantId, actorId, scopes: scopesOfClaim(payload[scopeClaim]), expiresAt: payload.exp! };
   }
 }

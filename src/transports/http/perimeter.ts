@@ -178,30 +178,46 @@ export interface RateLimiter {
   close(): void;
 }
 
+type Limits = { requests: number; windowMs: number };
+
 /**
  * `requests` per `windowMs` per token (keyed by its SHA-256, so a token used from many
  * addresses shares one budget) or, for the unauthenticated local identity, per client
- * address. Beyond it: 429 with Retry-After (and the RateLimit headers of draft 7).
- * Runs after authentication.
+ * address. The limits are the caller's tenant's (its tenants-file `limits.rateLimit`,
+ * else LONGHAUL_HTTP_RATE_LIMIT): one limiter per distinct limit, made at start for
+ * `known` (express-rate-limit wants its instances made before requests arrive).
+ * Beyond it: 429 with Retry-After (and the RateLimit headers of draft 7). Runs after
+ * authentication.
  */
-export function tokenRateLimit(limits: { requests: number; windowMs: number }): RateLimiter {
-  const store = new MemoryStore();
-  const middleware = rateLimit({
-    windowMs: limits.windowMs,
-    limit: limits.requests,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    store,
-    // The key is never a token, only its hash: the limiter's store is not a place for secrets.
-    keyGenerator: (req) => {
-      const p = principalOf(req.auth);
-      return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
-    },
-    // Behind a proxy every request shares the proxy's address; the token key makes that moot.
-    validate: { xForwardedForHeader: false },
-    handler: (_req, res) => {
-      rpcError(res, 429, `Too many requests: this token may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
-    },
-  });
-  return { middleware, close: () => store.shutdown() };
+export function tokenRateLimit(limitsFor: (tenantId: string | null) => Limits, known: readonly Limits[]): RateLimiter {
+  const limiters = new Map<string, { handler: RequestHandler; store: MemoryStore }>();
+  const limiterFor = (limits: Limits) => {
+    const k = `${limits.requests}/${limits.windowMs}`;
+    let l = limiters.get(k);
+    if (!l) {
+      const store = new MemoryStore();
+      const handler = rateLimit({
+        windowMs: limits.windowMs,
+        limit: limits.requests,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        store,
+        // The key is never a token, only its hash: the limiter's store is not a place for secrets.
+        keyGenerator: (req) => {
+          const p = principalOf(req.auth);
+          return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
+        },
+        // Behind a proxy every request shares the proxy's address; the token key makes that moot.
+        validate: { xForwardedForHeader: false },
+        handler: (_req, res) => {
+          rpcError(res, 429, `Too many requests: this token may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
+        },
+      });
+      limiters.set(k, (l = { handler, store }));
+    }
+    return l.handler;
+  };
+  for (const l of known) limiterFor(l);
+  const middleware: RequestHandler = (req, res, next) => limiterFor(limitsFor(principalOf(req.auth)?.tenantId ?? null))(req, res, next);
+  return { middleware, close: () => limiters.forEach((l) => l.store.shutdown()) };
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { isWorkerActor, RESERVED_ACTOR_HELP } from '../../domain/actors.js';
 import { ConfigError } from '../../config.js';
 import { InvalidInputError, LonghaulError, NotFoundError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
@@ -25,7 +26,7 @@ const ID_HELP = 'letters, digits, ".", "_", "-", "@" (≤ 255)';
 const EntrySchema = z.looseObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (the SHA-256 of the token)'),
   tenant: z.string().regex(ID, `must be ${ID_HELP}`),
-  actor: z.string().regex(ID, `must be ${ID_HELP}`),
+  actor: z.string().regex(ID, `must be ${ID_HELP}`).refine((a) => !isWorkerActor(a), RESERVED_ACTOR_HELP),
   // Unknown scopes are kept (a later version may define them) but grant nothing here.
   scopes: z.array(z.string().regex(/^[a-z][a-z0-9:_-]{0,63}$/, 'must be a scope name such as "read"')).max(16),
 });
@@ -221,6 +222,7 @@ function parseScopes(scopes: readonly string[]): string[] {
 export function createToken(path: string, input: { tenant: string; actor: string; scopes: readonly string[]; createdAt: string }): { token: string; entry: TokenEntry } {
   if (!ID.test(input.tenant)) throw new InvalidInputError(`--tenant "${input.tenant}": must be ${ID_HELP}.`);
   if (!ID.test(input.actor)) throw new InvalidInputError(`--actor "${input.actor}": must be ${ID_HELP}.`);
+  if (isWorkerActor(input.actor)) throw new InvalidInputError(`--actor "${input.actor}": ${RESERVED_ACTOR_HELP}; choose a person's id.`);
   const scopes = parseScopes(input.scopes);
   const token = newToken();
   const entry: TokenEntry = { sha256: hashToken(token), tenant: input.tenant, actor: input.actor, scopes, createdAt: input.createdAt };

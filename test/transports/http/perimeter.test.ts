@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { allowedHostnames, assertSafeBind, isLoopback } from '../../../src/transports/http/perimeter.js';
@@ -112,14 +114,27 @@ describe('the HTTP perimeter', () => {
   });
 
   describe('rate limit', () => {
-    const file = tokensFile({ a: { tenant: 'acme', actor: 'alice' }, b: { tenant: 'acme', actor: 'bob' } });
+    const file = tokensFile({ a: { tenant: 'acme', actor: 'alice' }, b: { tenant: 'acme', actor: 'bob' }, g: { tenant: 'globex', actor: 'gina' } });
     let s: TestHttp;
     beforeAll(async () => {
-      s = await serveTestApp({ LONGHAUL_TOKENS_FILE: file.path, LONGHAUL_HTTP_RATE_LIMIT: '5/1m' });
+      // globex has its own limit in the tenants file; acme takes LONGHAUL_HTTP_RATE_LIMIT.
+      writeFileSync(join(file.dir, 'tenants.json'), JSON.stringify({ tenants: { globex: { limits: { rateLimit: '2/1m' } } } }));
+      s = await serveTestApp({ LONGHAUL_TOKENS_FILE: file.path, LONGHAUL_HTTP_RATE_LIMIT: '5/1m', LONGHAUL_TENANTS_FILE: join(file.dir, 'tenants.json') });
     });
     afterAll(async () => {
       await s?.close();
       file.cleanup();
+    });
+
+    it("applies a tenant's own limit from the tenants file", async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await post(s.mcp, toolCall(1, 'list_investigations', {}), bearer(file.tokens.g));
+        statuses.push(r.status);
+        await r.text();
+      }
+      expect(statuses.slice(0, 2).every((x) => x !== 429)).toBe(true);
+      expect(statuses[2]).toBe(429);
     });
 
     it('answers 429 with Retry-After once a token used its budget; other tokens are unaffected', async () => {

@@ -53,6 +53,8 @@ describe('the tokens file', () => {
     expect(() => create('acme', 'alice', ['admin'])).toThrow(/"admin" is not a scope/);
     expect(() => create('bad tenant')).toThrow(/--tenant/);
     expect(() => create('acme', '../x')).toThrow(/--actor/);
+    // Worker roles' ids: a token for one could record into every worker session of the tenant.
+    expect(() => create('acme', 'compliance-worker')).toThrow(/reserved for worker roles/);
     create();
     expect(() => revokeToken(path, 'abc')).toThrow(/at least 6 hex digits/);
     expect(() => revokeToken(path, 'ffffffffff')).toThrow(/No token/);
