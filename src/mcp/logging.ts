@@ -39,7 +39,11 @@ function jsonSafe(fields: Record<string, unknown>): Record<string, unknown> {
  *
  * Returns `{ start, stop }`: start on `initialized`, stop on close.
  */
-export function attachLogging(server: McpServer, app: App, opts: { forwarding: LogForwarding; tenantsServed: ReadonlySet<string> }) {
+export function attachLogging(
+  server: McpServer,
+  app: App,
+  opts: { forwarding: LogForwarding; tenantsServed: ReadonlySet<string>; actedAs?: (tenantId: string, actorId: string) => boolean },
+) {
   let level: LoggingLevel = TO_MCP[app.config.logLevel];
   let removeSink: (() => void) | null = null;
 
@@ -56,6 +60,10 @@ export function attachLogging(server: McpServer, app: App, opts: { forwarding: L
         if (SEVERITY[mcpLevel] < SEVERITY[level]) return;
         const tenantId = fields.tenantId;
         if (typeof tenantId === 'string' ? !opts.tenantsServed.has(tenantId) : opts.forwarding !== 'all') return;
+        // A record about one actor's doings (their private memory, their calls) reaches only
+        // connections that acted as that actor; a tenant's other people see tenant-level records.
+        const actorId = fields.actorId;
+        if (typeof tenantId === 'string' && typeof actorId === 'string' && opts.actedAs && !opts.actedAs(tenantId, actorId)) return;
         server.server.sendLoggingMessage({ level: mcpLevel, logger: 'longhaul', data: { msg, ...jsonSafe(fields) } }).catch(() => {
           // The client went away; the sink is removed on close. Never log here (it would recurse).
         });

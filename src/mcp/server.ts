@@ -95,7 +95,7 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   codeProtocolToolErrors(server);
   refuseDotSegments(server);
   const stopSubscriptions = attachSubscriptions(server, ctx);
-  const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed });
+  const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed, actedAs: (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)) });
   // LONGHAUL_MODEL=sampling: offer this client's model to background extraction (issue 3).
   attachSampling(server, app.deps.models, (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)));
 

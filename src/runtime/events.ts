@@ -102,7 +102,7 @@ export class Events {
     const s = await this.sessions.get(caller, sessionId);
     const limit = Math.min(Math.max(page.limit ?? 100, 1), 500);
     const p = await this.d.store.tenant(caller.tenantId).listEvents({ sessionId: s.id, limit, cursor: page.cursor ?? null });
-    return { session: sessionView(s), events: p.items.map(eventView), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
+    return { session: sessionView(s), events: p.items.map((e) => eventView(visibleTo(caller, e))), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
   }
 
   /** A page of an investigation's timeline: every event of all its sessions, in order. */
@@ -110,6 +110,17 @@ export class Events {
     const inv = await this.investigations.load(caller, investigationId);
     const limit = Math.min(Math.max(page.limit ?? 200, 1), 500);
     const p = await this.d.store.tenant(caller.tenantId).listEvents({ investigationId: inv.id, limit, cursor: page.cursor ?? null });
-    return { investigationId: inv.id, subject: inv.subject, events: p.items.map(eventView), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
+    return { investigationId: inv.id, subject: inv.subject, events: p.items.map((e) => eventView(visibleTo(caller, e))), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
   }
+}
+
+/**
+ * An event as `caller` may see it. A preference is an actor's private memory (its
+ * long-term records live in `actors/{actorId}/…`, which only that actor reads), so in a
+ * shared timeline another actor's preference keeps its place — the order and the totals
+ * stay true — but not its content.
+ */
+export function visibleTo<E extends { kind: string; actorId: string; text: string; data: unknown }>(caller: Caller, e: E): E {
+  if (e.kind !== 'preference' || e.actorId === caller.actorId) return e;
+  return { ...e, text: `(a preference of ${e.actorId}: private to them)`, data: null };
 }

@@ -43,6 +43,34 @@ describe('actors of one tenant', () => {
     await t.close();
   });
 
+  describe('short-term events', () => {
+    it("shows another actor's preference events in shared timelines only as a placeholder", async () => {
+      const timeline = await b.readJson(`longhaul://investigations/${id}/timeline`);
+      const events = await b.readJson(`longhaul://sessions/${aliceSession}/events`);
+      for (const list of [timeline.events, events.events]) {
+        const pref = list.find((e: any) => e.kind === 'preference');
+        expect(pref.text).toBe('(a preference of alice: private to them)');
+        expect(pref.data).toBeNull();
+        expect(JSON.stringify(list)).not.toContain('dark-roast');
+      }
+      // Her own view is whole; the finding is shared with everyone.
+      expect(JSON.stringify((await a.readJson(`longhaul://investigations/${id}/timeline`)).events)).toContain('dark-roast');
+      expect(timeline.events.some((e: any) => /auditor/.test(e.text))).toBe(true);
+    });
+
+    it("forwards log records about one actor's doings only to that actor's connections", async () => {
+      await a.client.setLoggingLevel('debug');
+      await b.client.setLoggingLevel('debug');
+      // Bob has acted for the tenant, so tenant-level records reach him.
+      await b.call('list_investigations', {});
+      await a.call('forget_memory', { recordId: prefRecordId });
+      await settle();
+      const about = (c: Connected) => c.logMessages.filter((m) => JSON.stringify(m.data).includes('memory record forgotten'));
+      expect(about(a)).toHaveLength(1);
+      expect(about(b)).toEqual([]);
+    });
+  });
+
   describe('recording', () => {
     it("refuses to record into a session another actor holds, exactly as into one that does not exist", async () => {
       const intoAlices = toolError(await b.callRaw('record_event', { sessionId: aliceSession, role: 'user', text: 'sneaking in' }));
