@@ -75,6 +75,30 @@ export function toolErrorResult(e: unknown, app: App, fields: Record<string, unk
   });
 }
 
+/**
+ * Told of every tool call when its result is ready: the tool, how long the handler took
+ * (ms, output check included; the SDK's input validation and the transport excluded) and
+ * whether the result is an error. `App.observers.toolCalls` holds them (HTTP /metrics).
+ */
+export type ToolCallObserver = (tool: string, ms: number, isError: boolean) => void;
+
+/** Runs a tool call and tells the app's observers (none: nothing is measured). */
+async function observed(app: App, tool: string, call: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  const observers = app.observers.toolCalls;
+  if (observers.size === 0) return call();
+  const started = performance.now();
+  const result = await call();
+  const ms = performance.now() - started;
+  for (const observe of observers) {
+    try {
+      observe(tool, ms, result.isError === true);
+    } catch {
+      // An observer's failure never fails a call.
+    }
+  }
+  return result;
+}
+
 /** Registers tools on a server; every call resolves its caller through `ctx`. */
 export function registerTools(server: McpServer, tools: readonly AnyToolDefinition[], ctx: McpContext): void {
   for (const tool of tools) {
@@ -82,7 +106,7 @@ export function registerTools(server: McpServer, tools: readonly AnyToolDefiniti
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
-      async (args: unknown, extra: RequestExtra): Promise<CallToolResult> => {
+      (args: unknown, extra: RequestExtra): Promise<CallToolResult> => observed(ctx.app, tool.name, async () => {
         const fields: Record<string, unknown> = { tool: tool.name };
         try {
           const caller = ctx.resolveCaller(extra);
@@ -99,7 +123,7 @@ export function registerTools(server: McpServer, tools: readonly AnyToolDefiniti
         } catch (e) {
           return toolErrorResult(e, ctx.app, fields);
         }
-      },
+      }),
     );
   }
 }

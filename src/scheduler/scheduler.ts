@@ -4,6 +4,12 @@ import type { Logger } from '../logger.js';
 import type { StorePort } from '../store/port.js';
 import type { Job, JobResult } from './job.js';
 
+/**
+ * Told of every pass a job makes, with its wall-clock duration (ms) and what it did
+ * (`detail.error` when it failed): the HTTP transport's sweep-duration histogram.
+ */
+export type SweepObserver = (job: string, ms: number, result: JobResult) => void;
+
 /** Passes one tick may make while a job reports more due work. Bounded. */
 const MAX_PASSES_PER_TICK = 5;
 
@@ -37,7 +43,7 @@ export class Scheduler {
 
   constructor(
     private readonly jobs: readonly Job[],
-    private readonly deps: { store: StorePort; clock: Clock; logger: Logger; owner: string },
+    private readonly deps: { store: StorePort; clock: Clock; logger: Logger; owner: string; observe?: SweepObserver },
   ) {}
 
   jobNames(): string[] {
@@ -58,11 +64,21 @@ export class Scheduler {
   private runOnce(job: Job): Promise<JobResult> {
     const inflight = this.running.get(job.name);
     if (inflight) return inflight;
+    // A duration, not a time of day: measured by the monotonic clock, never the injected Clock.
+    const started = performance.now();
     const p = job
       .run()
       .catch((e: unknown): JobResult => {
         this.deps.logger.error('sweep failed', { job: job.name, error: e instanceof Error ? e.message : String(e) });
         return { processed: 0, more: false, detail: { error: String(e) } };
+      })
+      .then((r) => {
+        try {
+          this.deps.observe?.(job.name, performance.now() - started, r);
+        } catch {
+          // An observer's failure never fails a sweep.
+        }
+        return r;
       })
       .finally(() => this.running.delete(job.name));
     this.running.set(job.name, p);

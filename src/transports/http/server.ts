@@ -14,11 +14,13 @@ import { HttpTokenVerifier, localAuthInfo } from './auth.js';
 import { storeStreamEventLog, type StreamEventLog } from './event-log.js';
 import { healthRoutes } from './health.js';
 import { mcpEndpoint } from './mcp-endpoint.js';
+import { httpMetrics } from './metrics.js';
 import { OAuthVerifier } from './oauth.js';
 import { allowedHostnames, assertSafeBind, isLoopback, MAX_BODY_BYTES, originCheck, refuseQueryCredentials, rpcError, tokenRateLimit } from './perimeter.js';
 import { readOnlyTools } from './scopes.js';
 import { DEFAULT_SESSION_LIMITS, McpSessions, type SessionLimits } from './sessions.js';
 import { TokensFile } from './tokens-file.js';
+import { SIGNAL_HOOK_PATH, signalWebhook } from './webhook.js';
 
 export interface HttpServerOptions {
   /** Bind address and port; default config.http (port 0: any free port). */
@@ -75,6 +77,26 @@ export function tokenFileTenants(config: Readonly<Config>): string[] {
   return [...new Set(file.load().map((t) => t.tenant))];
 }
 
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'];
+
+/**
+ * On a server without credentials every request acts as the configured identity, which
+ * is safe only while every client is on this machine. A reverse proxy in front of it
+ * would hand that identity to whoever reaches the proxy, and the loopback bind cannot
+ * tell: a request that says it was forwarded (Forwarded, X-Forwarded-For, …) is refused.
+ */
+function refuseProxiedLocalIdentity(identity: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) return next();
+    res.status(403).json({
+      error: 'forbidden',
+      error_description:
+        `This server has no credentials configured, so every request acts as ${identity}; it refuses requests forwarded by a proxy. ` +
+        'Configure LONGHAUL_TOKENS_FILE or LONGHAUL_OAUTH_ISSUER before publishing it behind a reverse proxy.',
+    });
+  };
+}
+
 const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -89,15 +111,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 /**
- * Serves MCP over streamable HTTP (MCP 2025-11-25) at `/mcp`, with `/healthz`, `/readyz`
- * and the OAuth protected-resource metadata. Resolves once listening. Refuses (ConfigError)
+ * Serves MCP over streamable HTTP (MCP 2025-11-25) at `/mcp`, with `/healthz`, `/readyz`,
+ * `/metrics`, the signal webhook (`POST /hooks/signals/{investigationId}/{signal}`) and
+ * the OAuth protected-resource metadata. Resolves once listening. Refuses (ConfigError)
  * a non-loopback bind without credentials and a missing or invalid tokens file.
  *
- * Request pipeline: access log → Host check (DNS rebinding) → no credentials in the URL →
- * health and metadata routes → for /mcp: Origin check and CORS → draining? 503 →
- * authentication (bearer token: tokens file, then OAuth JWT; or the local identity on an
- * unauthenticated loopback server) → rate limit per token → the MCP endpoint (bounded
- * body, scopes, session ownership, the session's transport).
+ * Request pipeline: metrics (counts every response) → access log → Host check (DNS
+ * rebinding) → no credentials in the URL → health and metadata routes → without
+ * credentials, no proxied requests → /metrics (Origin check; a token of any scope when
+ * credentials are configured) → for /mcp and the webhook: Origin check and CORS →
+ * draining? 503 → authentication (bearer token: tokens file, then OAuth JWT; or the
+ * local identity on an unauthenticated loopback server) → rate limit per token → the MCP
+ * endpoint (bounded body, scopes, session ownership, the session's transport) or the
+ * webhook (`write`, bounded body, `runtime.signals.submit`).
  */
 export async function startHttpServer(app: App, o: HttpServerOptions = {}): Promise<HttpServerHandle> {
   const { config } = app;
@@ -125,15 +151,24 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
   let draining = false;
   let calls = 0;
   const sessions = new McpSessions({ ...DEFAULT_SESSION_LIMITS, ...o.sessionLimits }, () => app.clock.now(), logger);
-  const limiter = tokenRateLimit(config.http.rateLimit);
+  // Each tenant's own rate limit (its tenants-file entry), else LONGHAUL_HTTP_RATE_LIMIT.
+  const limiter = tokenRateLimit(
+    (tenantId) => (tenantId ? app.limitsFor(tenantId).rateLimit : config.http.rateLimit),
+    [config.http.rateLimit, ...app.tenants.ids().map((t) => app.limitsFor(t).rateLimit)],
+  );
   const nowSeconds = () => Math.floor(systemClock.now() / 1000); // the SDK judges expiry by the wall clock
+
+  const metrics = httpMetrics(app, { mcpSessions: () => sessions.size });
 
   const web = express();
   web.disable('x-powered-by');
+  // First: every response counts, the perimeter's refusals too.
+  web.use(metrics.middleware);
   web.use(accessLog(o.accessLog ?? stderrAccessLog));
   web.use(hostHeaderValidation(allowedHostnames(host, config.http.publicUrl)));
   web.use(refuseQueryCredentials());
   web.use(healthRoutes(app.store, () => draining));
+  if (!credentials) web.use(refuseProxiedLocalIdentity(`${config.tenant}/${config.actor}`));
   if (credentials) {
     const metadata = oauth?.authorizationServerMetadata;
     if (metadata) {
@@ -151,25 +186,36 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
       });
     }
   }
-  web.use(MCP_PATH, originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl }));
-  web.use(MCP_PATH, (req: Request, res: Response, next: NextFunction) => {
-    if (draining) return rpcError(res, 503, 'The server is shutting down; retry shortly (another instance may answer).', -32000, { 'Retry-After': '5', Connection: 'close' });
-    // Requests that shutdown waits for: messages and session ends, not the long-lived GET streams.
-    if (req.method !== 'GET') {
-      calls++;
-      res.once('close', () => calls--);
-    }
-    next();
-  });
-  web.use(
-    MCP_PATH,
-    credentials
-      ? requireBearerAuth({ verifier: new HttpTokenVerifier(tokens, oauth, nowSeconds), resourceMetadataUrl })
-      : (req: Request, _res: Response, next: NextFunction) => {
-          req.auth = localAuthInfo(app.localCaller, nowSeconds());
-          next();
-        },
-  );
+  const origins = originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl });
+  const authenticate = credentials
+    ? requireBearerAuth({ verifier: new HttpTokenVerifier(tokens, oauth, nowSeconds), resourceMetadataUrl })
+    : (req: Request, _res: Response, next: NextFunction) => {
+        req.auth = localAuthInfo(app.localCaller, nowSeconds());
+        next();
+      };
+  /** While draining, new requests get 503; the others are counted, and shutdown waits for them. */
+  const admit =
+    (refuse: (res: Response) => void) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      if (draining) return refuse(res);
+      // Requests that shutdown waits for: messages, deliveries and session ends, not the long-lived GET streams.
+      if (req.method !== 'GET') {
+        calls++;
+        res.once('close', () => calls--);
+      }
+      next();
+    };
+  const DRAINING = 'The server is shutting down; retry shortly (another instance may answer).';
+  const drainingHeaders = { 'Retry-After': '5', Connection: 'close' };
+
+  // /metrics: open on an unauthenticated loopback server (every client is local); with
+  // credentials, a valid token of any scope. A loopback client address is not enough
+  // there: behind a reverse proxy on the same machine every request comes from loopback.
+  web.get('/metrics', origins, ...(credentials ? [authenticate, limiter.middleware] : []), metrics.handler);
+
+  web.use(MCP_PATH, origins);
+  web.use(MCP_PATH, admit((res) => rpcError(res, 503, DRAINING, -32000, drainingHeaders)));
+  web.use(MCP_PATH, authenticate);
   web.use(MCP_PATH, limiter.middleware);
   web.all(
     MCP_PATH,
@@ -181,6 +227,16 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
       resourceMetadataUrl: credentials ? resourceMetadataUrl : null,
       maxBodyBytes: o.maxBodyBytes ?? MAX_BODY_BYTES,
     }),
+  );
+
+  // The signal webhook: the same perimeter and credentials as /mcp, its own body limits (webhook.ts).
+  web.all(
+    SIGNAL_HOOK_PATH,
+    origins,
+    admit((res) => res.status(503).set(drainingHeaders).json({ error: 'unavailable', error_description: DRAINING })),
+    authenticate,
+    limiter.middleware,
+    signalWebhook({ app, resourceMetadataUrl: credentials ? resourceMetadataUrl : null, logger }),
   );
   web.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', error_description: `Nothing here; the MCP endpoint is ${MCP_PATH}.` });
@@ -214,6 +270,7 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
         if (calls > 0) logger.warn('shutting down with requests still in flight', { requests: calls });
         await sessions.closeAll();
         limiter.close();
+        metrics.close();
         httpServer.closeIdleConnections();
         const grace = new Promise((r) => setTimeout(r, 1_000).unref());
         await Promise.race([closed, grace]);
