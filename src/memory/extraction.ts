@@ -79,7 +79,7 @@ export class Extraction {
     const touched = new Set<string>();
     try {
       for (let batch = 0; ; batch++) {
-        const page = await t.listEvents({ sessionId, afterSeq: run.throughSeq, limit: this.settings.batchSize });
+        const page = await t.listEvents({ sessionId, afterSeq: run.throughSeq, limit: this.settings.batchSize, totalCap: this.settings.batchSize + 1 });
         const more = page.total > page.items.length;
         const last = !more || batch + 1 >= this.settings.maxBatchesPerRun;
         const c = new Consolidator(t, now);
@@ -98,7 +98,7 @@ export class Extraction {
           // An event appended after our read but before our commit found the session
           // already due (appends only mark it when unset), and the commit just cleared
           // that mark: put it back so the event is not stranded until the next append.
-          const late = await t.listEvents({ sessionId, afterSeq: throughSeq, limit: 1 });
+          const late = await t.listEvents({ sessionId, afterSeq: throughSeq, limit: 1, totalCap: 1 });
           if (late.total > 0) await t.scheduleExtraction(sessionId, now);
         }
         run.events += page.items.length;

@@ -4,6 +4,9 @@ import type { Caller, RuntimeDeps } from './deps.js';
 import { eventView, investigationView, sessionView, showing, signalView, taskView, waitView, type TaskView } from './views.js';
 
 /** Caps of the state document (`get_investigation`, `longhaul://investigations/{id}`). */
+/** Findings are counted up to this many ("1,000+"): counting them all grows with the investigation, on every read. */
+const FINDINGS_COUNT_CAP = 1_000;
+
 export const STATE_LIMITS = { tasks: 50, waits: 50, signals: 20, findings: 20, text: 500, result: 2_000 } as const;
 
 const clipText = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
@@ -43,7 +46,7 @@ export async function investigationState(d: RuntimeDeps, caller: Caller, inv: In
     t.listWaits(inv.id, { open: false, order: 'desc', limit: L.waits }),
     t.listSignals(inv.id, undefined, { order: 'desc', limit: L.signals }),
     t.listSessions({ investigationId: inv.id, limit: 50 }),
-    t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: L.findings, order: 'desc' }),
+    t.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: L.findings, order: 'desc', totalCap: FINDINGS_COUNT_CAP }),
     t.listReports(inv.id, { limit: 1 }),
     t.countInvestigation(inv.id),
   ]);
@@ -64,7 +67,7 @@ export async function investigationState(d: RuntimeDeps, caller: Caller, inv: In
       signals: showing(shownSignals.length, total(shownSignals.length, counts.signals), 'signals (the newest)'),
     },
     findings: findings.items.slice(0, L.findings).map((e) => ({ ...eventView(e), text: clipText(e.text, L.text) })),
-    findingsShown: showing(Math.min(findings.items.length, L.findings), findings.total, 'findings (newest first)'),
+    findingsShown: showing(Math.min(findings.items.length, L.findings), findings.total, 'findings (newest first)', findings.totalCapped),
     sessions: sessions.map(sessionView),
     report: latest
       ? { uri: `longhaul://investigations/${inv.id}/report`, reportId: latest.id, title: latest.title, complete: latest.complete, filedAt: iso(latest.createdAt), filings: total(1, counts.reports) }

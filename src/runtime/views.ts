@@ -118,4 +118,4 @@ export const eventView = (e: MemoryEvent) => ({
 export type EventView = ReturnType<typeof eventView>;
 
 /** "showing X of Y" for every paged answer. */
-export const showing = (n: number, total: number, what: string) => `showing ${n} of ${total} ${what}`;
+export const showing = (n: number, total: number, what: string, capped = false) => `showing ${n} of ${total.toLocaleString('en-US')}${capped ? '+' : ''} ${what}`;

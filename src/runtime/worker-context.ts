@@ -40,8 +40,8 @@ export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, 
     t.listWaits(inv.id, { taskId: task.id, order: 'desc', limit: L.taskWaits }),
     t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts }),
     t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
-    t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events }),
-    t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings }),
+    t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events, totalCap: L.events }),
+    t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings, totalCap: L.findings }),
     t.listSessions({ investigationId: inv.id, limit: L.summaries * 2 }),
   ]);
   const facts = dedupe([...relevant.map((r) => r.record), ...newestFacts.items]).slice(0, L.facts);

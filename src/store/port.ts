@@ -174,8 +174,11 @@ export interface StoreStats {
 
 export interface Page<T> {
   items: T[];
+  /** How many match; with a `totalCap`, at most the cap (then `totalCapped` is true). */
   total: number;
   nextCursor: string | null;
+  /** True when counting stopped at the caller's `totalCap`: there are at least `total`. */
+  totalCapped?: boolean;
 }
 
 export interface TenantStore {
@@ -355,6 +358,11 @@ export interface TenantStore {
     limit: number;
     cursor?: string | null;
     order?: 'asc' | 'desc';
+    /**
+     * Count at most this many for `total` (then `totalCapped`): counting every event of a
+     * long investigation on each page costs milliseconds that grow with it. Default: count all.
+     */
+    totalCap?: number;
   }): Promise<Page<MemoryEvent>>;
   getEvents(ids: readonly string[]): Promise<MemoryEvent[]>;
 

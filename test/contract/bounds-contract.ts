@@ -16,6 +16,20 @@ export function runBoundsContract(store: () => StorePort): void {
     f = fixtures('acme');
   });
 
+  describe('event counts', () => {
+    it('count at most totalCap events when asked, and say the count stopped there', async () => {
+      const { inv, session } = await openInvestigation(a, f);
+      await a.appendEvents(Array.from({ length: 7 }, () => f.event({ sessionId: session.id, investigationId: inv.id, kind: 'finding' })));
+      const all = await a.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: 2 });
+      expect(all.total).toBe(7);
+      expect(all.totalCapped).toBeUndefined();
+      const capped = await a.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: 2, totalCap: 5 });
+      expect(capped).toMatchObject({ total: 5, totalCapped: true });
+      expect(capped.items).toHaveLength(2);
+      expect(await a.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: 2, totalCap: 50 })).toMatchObject({ total: 7, totalCapped: false });
+    });
+  });
+
   describe('per-investigation listings', () => {
     it('list tasks oldest or newest first, open or ended, up to a limit', async () => {
       const { inv } = await openInvestigation(a, f);

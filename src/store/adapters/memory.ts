@@ -844,7 +844,9 @@ class MemoryTenantStore implements TenantStore {
       }
       const items = rest.slice(0, limit);
       const last = items[items.length - 1];
-      return { items: items.map(copy), total: matching.length, nextCursor: rest.length > limit && last ? encodeCursor(tag, [last.seq]) : null };
+      const cap = q.totalCap === undefined ? null : Math.max(0, Math.floor(q.totalCap));
+      const total = cap === null ? matching.length : Math.min(matching.length, cap);
+      return { items: items.map(copy), total, nextCursor: rest.length > limit && last ? encodeCursor(tag, [last.seq]) : null, ...(cap !== null ? { totalCapped: total >= cap } : {}) };
     });
   }
 
