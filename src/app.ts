@@ -62,7 +62,8 @@ export interface App {
    * extraction, which use this process's sources, rules and model — or null for every
    * tenant in the store. Several processes with different tenants may share one data
    * dir; each claims only its own tenants' work. The lifecycle, deadline and retention
-   * sweeps stay cross-tenant: they move no tenant data outside the store.
+   * sweeps stay cross-tenant: they move no tenant data outside the store. The set as it
+   * is now: `serve --http` grows it when a tenant is given a token while serving.
    */
   readonly servedTenants: readonly string[] | null;
   /** Per-tenant settings from LONGHAUL_TENANTS_FILE over the process-wide ones (src/tenants.ts). */
@@ -98,8 +99,12 @@ export interface AppOverrides {
   workerSettings?: Partial<WorkerSettings>;
   /** How often the change feed reads the change log for other processes' changes; default 250 ms. */
   feedPollMs?: number;
-  /** The tenants whose background work this process runs (see App.servedTenants); default servedTenantsFor(config): the stdio tenant and the tenants file's. */
-  servedTenants?: readonly string[] | null;
+  /**
+   * The tenants whose background work this process runs (see App.servedTenants); default
+   * servedTenantsFor(config): the stdio tenant and the tenants file's. A function is asked
+   * on every worker claim and extraction pass, so the set can change while serving.
+   */
+  servedTenants?: readonly string[] | null | (() => readonly string[] | null);
   /** Per-tenant settings; default read from config.tenantsFile (and the process-wide sources, rules). */
   tenants?: TenantSettings;
   /** Where a tenant's `apiKeyEnv` is looked up; default process.env. */
@@ -142,7 +147,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   // stdio serves the one tenant of its config; with a tenants file, its tenants too
   // (servedTenantsFor). Overrides may pass others, or null: every tenant in the store.
   const served = o.servedTenants === undefined ? servedTenantsFor(config, tenants) : o.servedTenants;
-  const servedTenants: readonly string[] | null = served && Object.freeze([...served]);
+  const fixedServed = typeof served === 'function' ? null : served && Object.freeze([...served]);
+  const servedTenants: () => readonly string[] | null = typeof served === 'function' ? served : () => fixedServed;
   const runtime = new Runtime(deps);
   // Workers: each tenant's rules (its rulesFile; the stdio tenant's LONGHAUL_RULES_FILE; else the defaults).
   const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => tenants.rulesFor(tenantId) });
@@ -172,7 +178,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     // Memory: extract, then expire (retention only deletes events extraction has passed).
     extractionJob(deps, runtime.memory, config.extractionIntervalMs, { tenants: servedTenants }),
     retentionJob(deps, config.extractionIntervalMs),
-    sourcesJob(sources, servedTenants ?? [config.tenant], config.sourcesRefreshMs),
+    // Sources come from files read at start, so the tenants served at start are the ones with any.
+    sourcesJob(sources, servedTenants() ?? [config.tenant], config.sourcesRefreshMs),
     ...(o.jobs?.(deps) ?? []),
   ];
   const observers: AppObservers = { toolCalls: new Set(), sweeps: new Set() };
@@ -199,7 +206,9 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     sources,
     deps,
     localCaller: { tenantId: config.tenant, actorId: config.actor },
-    servedTenants,
+    get servedTenants() {
+      return servedTenants();
+    },
     tenants,
     limitsFor: (tenantId) => tenants.limitsFor(tenantId),
     observers,

@@ -100,20 +100,24 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 /**
- * `serve --http`: refuses an unsafe bind (exit 2) before opening anything, serves until
- * SIGTERM or SIGINT, then drains (in-flight calls finish, at most 10 s), closes the MCP
- * sessions and the app (releasing leases) and exits 0. A second signal stops at once.
+ * `serve --http`: refuses an unsafe bind or public URL without credentials (exit 2)
+ * before opening anything, serves until SIGTERM or SIGINT, then drains (in-flight calls
+ * finish, at most 10 s), closes the MCP sessions and the app (releasing leases) and
+ * exits 0. A second signal stops at once.
  */
 async function serveHttp(config: Readonly<Config>): Promise<void> {
   const { assertSafeBind } = await import('./transports/http/perimeter.js');
-  const { httpServedTenants, startHttpServer, tokenFileTenants } = await import('./transports/http/server.js');
+  const { startHttpServer } = await import('./transports/http/server.js');
+  const { HttpServedTenants, tokenFileTenants } = await import('./transports/http/served-tenants.js');
   const { tenantsFileTenants } = await import('./tenants.js');
   assertSafeBind(config);
+  // The served tenants follow the tokens file: a tenant given a token while serving gets its background work.
+  const served = new HttpServedTenants(config, tokenFileTenants(config), tenantsFileTenants(config));
   // Expired stream events are pruned by the retention job, with the change log.
-  const app = createApp(config, { servedTenants: httpServedTenants(config, tokenFileTenants(config), tenantsFileTenants(config)) });
+  const app = createApp(config, { servedTenants: served.current });
   let handle: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
-    handle = await startHttpServer(app);
+    handle = await startHttpServer(app, { servedTenants: served });
     await app.start();
   } catch (e) {
     await handle?.close().catch(() => undefined);

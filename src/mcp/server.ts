@@ -33,6 +33,26 @@ export interface BuildServerOptions {
    * pass `all` to include untagged operational records (scheduler, store).
    */
   logForwarding?: LogForwarding;
+  /**
+   * Is the credential behind this connection still valid? While false nothing is pushed
+   * to the client — resource notifications, log records, sampling requests. HTTP: the
+   * session's token is still in the tokens file, its JWT before `exp`. Default: always (stdio).
+   */
+  credentialValid?: () => boolean;
+  /**
+   * May this connection's client serve as the model (LONGHAUL_MODEL=sampling)? Its
+   * answers become memory records, so HTTP allows it only for a credential with `write`.
+   * Default: always (stdio).
+   */
+  samplingAllowed?: () => boolean;
+}
+
+/** The tenants a connection acted for, as the logging bridge reads them: none while its credential is not valid. */
+class TenantsWhileValid extends Set<string> {
+  valid: () => boolean = () => true;
+  override has(tenantId: string): boolean {
+    return this.valid() && super.has(tenantId);
+  }
 }
 
 /**
@@ -63,7 +83,9 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
     },
   );
 
-  const tenantsServed = new Set<string>();
+  const credentialValid = opts.credentialValid ?? (() => true);
+  const tenantsServed = new TenantsWhileValid();
+  tenantsServed.valid = credentialValid;
   // (tenant, actor) pairs this connection acted as: whose data its client may sample.
   const actorsServed = new Set<string>();
   const actorKey = (tenantId: string, actorId: string) => `${tenantId}\u0000${actorId}`;
@@ -94,10 +116,11 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   scopeCompletions(server);
   codeProtocolToolErrors(server);
   refuseDotSegments(server);
-  const stopSubscriptions = attachSubscriptions(server, ctx);
+  const stopSubscriptions = attachSubscriptions(server, ctx, credentialValid);
   const logging = attachLogging(server, app, { forwarding: opts.logForwarding ?? 'tenant', tenantsServed, actedAs: (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)) });
   // LONGHAUL_MODEL=sampling: offer this client's model to background extraction (issue 3).
-  attachSampling(server, app.deps.models, (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)));
+  const samplingAllowed = opts.samplingAllowed ?? (() => true);
+  attachSampling(server, app.deps.models, (tenantId, actorId) => actorsServed.has(actorKey(tenantId, actorId)), () => credentialValid() && samplingAllowed());
 
   const previousInitialized = server.server.oninitialized;
   server.server.oninitialized = () => {

@@ -9,7 +9,11 @@ import type { McpContext } from './context.js';
 import { toMcpError } from './errors.js';
 import { parseLonghaulUri, type UriTarget } from './uris.js';
 
+/** Subscriptions one server instance (one MCP session) holds at most. */
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
+
 interface Subscription {
+  /** The URI notifications name: the one the client last subscribed to this target with. */
   uri: string;
   tenantId: string;
   /** Memory notifications skip other actors' private namespaces (src/memory/scope.ts). */
@@ -39,17 +43,21 @@ function affects(change: Change, t: UriTarget): boolean {
 
 /**
  * `resources/subscribe` / `unsubscribe` for one server instance. Subscriptions are kept
- * per (tenant, URI); the change feed is followed only while something is subscribed,
- * and a change notifies only subscriptions of its own tenant. Notifications raised by
- * one operation (begin work, end work, the investigation touched) are coalesced into
- * one `notifications/resources/updated` per URI.
+ * per (tenant, target): URIs that name the same document (a query string or a trailing
+ * slash aside) are one subscription, so variants of one URI cannot multiply the
+ * notifications a change fans out to; at most `maxSubscriptions` (beyond: an error
+ * naming the limit). The change feed is followed only while something is subscribed, a
+ * change notifies only subscriptions of its own tenant, and nothing is sent while
+ * `deliver()` is false (HTTP: the session's credential was revoked or expired).
+ * Notifications raised by one operation (begin work, end work, the investigation
+ * touched) are coalesced into one `notifications/resources/updated` per URI.
  *
  * Returns the cleanup to run when the server closes.
  */
-export function attachSubscriptions(server: McpServer, ctx: McpContext): () => void {
+export function attachSubscriptions(server: McpServer, ctx: McpContext, deliver: () => boolean = () => true, maxSubscriptions = MAX_SUBSCRIPTIONS_PER_SESSION): () => void {
   const { app } = ctx;
   const subs = new Map<string, Subscription>();
-  const key = (tenantId: string, uri: string) => `${tenantId}\u0000${uri}`;
+  const key = (tenantId: string, target: UriTarget) => `${tenantId}\u0000${JSON.stringify(target)}`;
   let unfollow: (() => void) | null = null;
   let pending = new Set<string>();
   let flush: NodeJS.Immediate | null = null;
@@ -58,7 +66,7 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
     flush = null;
     const uris = pending;
     pending = new Set();
-    if (!server.isConnected()) return;
+    if (!server.isConnected() || !deliver()) return;
     for (const uri of uris) {
       server.server.sendResourceUpdated({ uri }).catch((e: unknown) => {
         app.logger.debug('resource update notification not sent', { uri, error: e instanceof Error ? e.message : String(e) });
@@ -67,6 +75,7 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
   };
 
   const onChange = (change: Change) => {
+    if (!deliver()) return;
     for (const s of subs.values()) {
       if (s.tenantId !== change.tenantId || !affects(change, s.target)) continue;
       if (change.type === 'memory' && !namespaceVisibleTo(s.actorId, change.namespace)) continue;
@@ -102,7 +111,13 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
       const caller = ctx.resolveCaller(extra);
       const target = await check(caller, req.params.uri);
       if (!target) return {};
-      subs.set(key(caller.tenantId, req.params.uri), { uri: req.params.uri, tenantId: caller.tenantId, actorId: caller.actorId, target });
+      const k = key(caller.tenantId, target);
+      if (!subs.has(k) && subs.size >= maxSubscriptions) {
+        throw new McpError(ErrorCode.InvalidParams, `This session already holds ${maxSubscriptions} subscriptions, the most allowed; unsubscribe from some (resources/unsubscribe) before subscribing to more.`, {
+          code: 'invalid_input',
+        });
+      }
+      subs.set(k, { uri: req.params.uri, tenantId: caller.tenantId, actorId: caller.actorId, target });
       unfollow ??= app.feed.subscribe(onChange);
       return {};
     } catch (e) {
@@ -113,7 +128,8 @@ export function attachSubscriptions(server: McpServer, ctx: McpContext): () => v
   server.server.setRequestHandler(UnsubscribeRequestSchema, async (req, extra) => {
     try {
       const caller = ctx.resolveCaller(extra);
-      subs.delete(key(caller.tenantId, req.params.uri));
+      const target = /^longhaul:/i.test(req.params.uri) ? parseLonghaulUri(req.params.uri) : null;
+      if (target) subs.delete(key(caller.tenantId, target));
       if (subs.size === 0 && unfollow) {
         unfollow();
         unfollow = null;

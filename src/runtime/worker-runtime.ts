@@ -60,6 +60,8 @@ export class WorkerRuntime {
   private readonly intakeSeen = new Set<string>();
   private readonly intakes = new Set<Promise<void>>();
   private readonly controllers = new Set<AbortController>();
+  /** The tenants served now (see the constructor's `tenants`). */
+  private readonly tenants: () => readonly string[] | null;
 
   constructor(
     private readonly d: RuntimeDeps,
@@ -69,9 +71,14 @@ export class WorkerRuntime {
     readonly sources: (tenantId: string) => Sources,
     private readonly settings: WorkerSettings,
     private readonly owner: string,
-    /** The tenants whose tasks this process runs (its sources, rules and model are theirs); null: every tenant. */
-    private readonly tenants: readonly string[] | null = null,
-  ) {}
+    /**
+     * The tenants whose tasks this process runs (its sources, rules and model are theirs);
+     * null: every tenant. A function is asked on every claim (the set can grow while serving).
+     */
+    tenants: readonly string[] | null | (() => readonly string[] | null) = null,
+  ) {
+    this.tenants = typeof tenants === 'function' ? tenants : () => tenants;
+  }
 
   /** Listens for in-process changes (a new task, a signal) to run work at once. */
   start(): void {
@@ -180,7 +187,7 @@ export class WorkerRuntime {
 
   private async claim(): Promise<Task | null> {
     try {
-      return await this.d.store.claimTask(this.d.clock.now(), this.owner, this.settings.leaseMs, this.registry.names(), this.tenants ?? undefined);
+      return await this.d.store.claimTask(this.d.clock.now(), this.owner, this.settings.leaseMs, this.registry.names(), this.tenants() ?? undefined);
     } catch (e) {
       this.d.logger.error('cannot claim worker tasks', { error: (e as Error).message });
       return null;
@@ -197,7 +204,8 @@ export class WorkerRuntime {
   }
 
   private serves(tenantId: string): boolean {
-    return this.tenants === null || this.tenants.includes(tenantId);
+    const tenants = this.tenants();
+    return tenants === null || tenants.includes(tenantId);
   }
 
   private heartbeatMs(): number {

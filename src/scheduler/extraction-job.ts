@@ -23,18 +23,19 @@ export function extractionJob(
     sessionsPerPass?: number;
     /**
      * The tenants this process extracts (null: all). Extraction may send events to this
-     * process's model, so another tenant's sessions are left to a process serving it.
+     * process's model, so another tenant's sessions are left to a process serving it. A
+     * function is asked on every pass (the set can grow while serving).
      */
-    tenants?: readonly string[] | null;
+    tenants?: readonly string[] | null | (() => readonly string[] | null);
   } = {},
 ): Job {
   const sessionsPerPass = opts.sessionsPerPass ?? EXTRACTION_SESSIONS_PER_PASS;
-  const tenants = opts.tenants ?? undefined;
+  const tenants = typeof opts.tenants === 'function' ? opts.tenants : () => opts.tenants as readonly string[] | null | undefined;
   return {
     name: 'extraction',
     intervalMs,
     async run() {
-      const due = await d.store.dueExtractions(d.clock.now(), sessionsPerPass, tenants);
+      const due = await d.store.dueExtractions(d.clock.now(), sessionsPerPass, tenants() ?? undefined);
       let events = 0;
       let sessions = 0;
       let budgetLeft = true;

@@ -149,4 +149,11 @@ describe('longhaul serve --http (built CLI)', () => {
     expect(r.stderr).toContain('Refusing to serve HTTP on 0.0.0.0');
     expect(r.stderr).toContain('LONGHAUL_TOKENS_FILE');
   });
+
+  it('refuses a non-loopback public URL without credentials (exit 2)', () => {
+    const r = runCli(['serve', '--http', '--port', '0'], { LONGHAUL_DATA_DIR: dir, LONGHAUL_HTTP_PUBLIC_URL: 'https://longhaul.example.com' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Refusing to serve HTTP at the public URL https://longhaul.example.com');
+    expect(r.stderr).toContain('LONGHAUL_TOKENS_FILE');
+  });
 });

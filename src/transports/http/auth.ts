@@ -5,6 +5,7 @@ import { LonghaulError } from '../../domain/errors.js';
 import type { RequestExtra } from '../../mcp/context.js';
 import type { Caller } from '../../runtime/deps.js';
 import { looksLikeJwt, type OAuthVerifier } from './oauth.js';
+import type { SessionCredential } from './sessions.js';
 import { hashToken, type TokensFile } from './tokens-file.js';
 
 /**
@@ -68,6 +69,16 @@ export function principalOf(auth: AuthInfo | undefined): HttpPrincipal | null {
   const x = auth?.extra as Partial<HttpPrincipal> | undefined;
   if (!x || typeof x.tenantId !== 'string' || typeof x.actorId !== 'string' || !Array.isArray(x.scopes)) return null;
   return { tenantId: x.tenantId, actorId: x.actorId, scopes: x.scopes, tokenHash: x.tokenHash ?? null, via: x.via ?? 'token' };
+}
+
+/**
+ * The credential of a verified request, as an MCP session is held by it: a JWT expires
+ * at its `exp`; a tokens-file token lives until it leaves the file (the lifetime the SDK
+ * is told for it is not an expiry); the local identity always.
+ */
+export function credentialOf(auth: AuthInfo | undefined, p: HttpPrincipal): SessionCredential {
+  const expiresAt = p.via === 'jwt' && typeof auth?.expiresAt === 'number' ? auth.expiresAt * 1000 : null;
+  return { tokenHash: p.tokenHash, via: p.via, expiresAt, scopes: [...p.scopes] };
 }
 
 /** One key per principal (tenant and actor): an MCP session belongs to the principal that opened it. */

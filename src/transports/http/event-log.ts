@@ -17,6 +17,12 @@ export interface StreamEventLog {
 /** How long a stream's events stay replayable. */
 export const STREAM_EVENT_TTL_MS = 10 * 60_000;
 
+/** The largest message kept for replay (its JSON); a larger one is stored as a marker saying it is gone. */
+export const MAX_STORED_EVENT_BYTES = 64 * 1024;
+
+/** Bytes of messages one MCP session keeps for replay per STREAM_EVENT_TTL_MS; beyond it, messages are stored as gone-markers. */
+export const SESSION_EVENT_BYTES = 4 * 1024 * 1024;
+
 /** The log kept in LONGHAUL_STORE (the store's stream-event methods): survives restarts and is shared by processes on the same store. */
 export function storeStreamEventLog(store: StorePort, clock: Clock, ttlMs = STREAM_EVENT_TTL_MS): StreamEventLog {
   return {
@@ -30,38 +36,129 @@ export function storeStreamEventLog(store: StorePort, clock: Clock, ttlMs = STRE
   };
 }
 
-/** A stored message that is a JSON-RPC message (not the SDK's empty priming event). */
-const isJsonRpc = (m: unknown): m is JSONRPCMessage => !!m && typeof m === 'object' && (m as { jsonrpc?: unknown }).jsonrpc === '2.0';
+export interface SessionEventStoreOptions {
+  /** The clock the log's expiry is judged by (anchors are renewed well before they expire). */
+  now: () => number;
+  /** Default MAX_STORED_EVENT_BYTES. */
+  maxEventBytes?: number;
+  /** Default SESSION_EVENT_BYTES. */
+  sessionBytes?: number;
+}
 
 /**
- * The SDK's EventStore for one MCP session over a shared log. The SDK names every
- * session's standalone GET stream `_GET_stream`, so stream ids are prefixed with the
- * session id; an event id of another session (or an unknown, expired or malformed one)
- * finds no stream here, and the SDK answers the resume with 400 instead of replaying
- * someone else's messages.
+ * What one stored record holds. `s`: the SDK's stream id. `m`: the message; `gone`: the
+ * message was not kept (too large, or over the session's budget) — a replay says so
+ * instead of silently skipping it; neither: an anchor (see below), replayed as nothing.
  */
-export function sessionEventStore(log: StreamEventLog, sessionId: () => string | undefined): EventStore {
-  const prefix = () => {
+interface StoredRecord {
+  s: string | null;
+  m?: JSONRPCMessage;
+  gone?: { bytes: number; response?: string | number };
+}
+
+/** The SDK's standalone GET stream id; every other stream answers one POST. */
+const STANDALONE = '_GET_stream';
+/** An anchor older than this is not reused for a priming id: it must outlive the streams primed from it. */
+const ANCHOR_MAX_AGE_MS = STREAM_EVENT_TTL_MS / 10;
+
+const isJsonRpc = (m: unknown): m is JSONRPCMessage => !!m && typeof m === 'object' && (m as { jsonrpc?: unknown }).jsonrpc === '2.0';
+const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: string | number } => 'id' in m && ('result' in m || 'error' in m);
+
+/** What a replay sends in place of a message that was not kept. */
+function goneMessage(g: NonNullable<StoredRecord['gone']>): JSONRPCMessage {
+  const why = `a message of ${g.bytes} bytes sent while the stream was down was too large to keep for resumption and is gone`;
+  if (g.response !== undefined) return { jsonrpc: '2.0', id: g.response, error: { code: -32000, message: `The result is gone: ${why}. Make the request again.` } };
+  return { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'warning', logger: 'longhaul', data: `${why[0]!.toUpperCase()}${why.slice(1)}.` } };
+}
+
+/**
+ * The SDK's EventStore for one MCP session over a shared log.
+ *
+ * Layout: the session's standalone GET stream is one log stream (`<session>/_GET_stream`;
+ * the SDK names every session's GET stream the same, hence the prefix); the streams that
+ * answer its POSTs share another (`<session>/_post`), each record naming its SDK stream.
+ * Event ids are `<log event id>~<SDK stream id>`; an id of another session (or an
+ * unknown, expired or malformed one) finds no stream here, and the SDK answers the
+ * resume with 400 instead of replaying someone else's messages.
+ *
+ * Priming events (the empty event the SDK sends first on every POST stream, so the
+ * client holds an id before anything else arrives) are not written: a priming id names
+ * the newest record of the session's POST log (an anchor), and resuming from it replays
+ * that stream's records after the anchor — all of them, since the stream had none
+ * before. An anchor is written only when there is none yet, or the last is old (once a
+ * minute at most), instead of a store commit per request.
+ *
+ * Bounds: a message over `maxEventBytes`, or beyond the session's `sessionBytes` per
+ * STREAM_EVENT_TTL_MS, is kept only as a small marker; a replay that reaches it sends an
+ * error response in place of a lost result (the client's request fails instead of
+ * hanging) or a `notifications/message` warning in place of anything else.
+ */
+export function sessionEventStore(log: StreamEventLog, sessionId: () => string | undefined, o: SessionEventStoreOptions): EventStore {
+  const maxEventBytes = o.maxEventBytes ?? MAX_STORED_EVENT_BYTES;
+  const sessionBytes = o.sessionBytes ?? SESSION_EVENT_BYTES;
+  const anchors = new Map<string, { eventId: string; at: number }>();
+  let budget = { since: o.now(), bytes: 0 };
+
+  const logStream = (streamId: string) => {
     const sid = sessionId();
     if (!sid) throw new Error('stream events need an MCP session id');
-    return `${sid}/`;
+    return `${sid}/${streamId === STANDALONE ? STANDALONE : '_post'}`;
   };
-  const own = async (eventId: string, limit?: number) => {
-    const r = await log.after(eventId, limit);
-    return r && r.streamId.startsWith(prefix()) ? r : null;
+  const append = async (streamId: string, record: StoredRecord) => {
+    const stream = logStream(streamId);
+    const eventId = await log.append(stream, record);
+    const previous = anchors.get(stream);
+    // Appends may finish out of order: an older anchor is still a valid one, a newer is better.
+    if (!previous || previous.eventId < eventId) anchors.set(stream, { eventId, at: o.now() });
+    return eventId;
   };
+  /** Splits an SSE id into the log's event id and the SDK stream, if it is one of this session's. */
+  const parse = (eventId: string): { logId: string; streamId: string } | null => {
+    const at = eventId.lastIndexOf('~');
+    if (at <= 0 || at === eventId.length - 1) return null;
+    return { logId: eventId.slice(0, at), streamId: eventId.slice(at + 1) };
+  };
+  const read = async (eventId: string, limit?: number) => {
+    const id = parse(eventId);
+    if (!id) return null;
+    const r = await log.after(id.logId, limit);
+    return r && r.streamId === logStream(id.streamId) ? { ...r, streamId: id.streamId } : null;
+  };
+
   return {
-    storeEvent: (streamId, message) => log.append(prefix() + streamId, message),
+    async storeEvent(streamId, message) {
+      if (!isJsonRpc(message)) {
+        // The SDK's priming event ({}): an id without a write, unless an anchor is needed.
+        const anchor = anchors.get(logStream(streamId));
+        if (anchor && o.now() - anchor.at < ANCHOR_MAX_AGE_MS) return `${anchor.eventId}~${streamId}`;
+        return `${await append(streamId, { s: null })}~${streamId}`;
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(message), 'utf8');
+      const now = o.now();
+      if (now - budget.since >= STREAM_EVENT_TTL_MS) budget = { since: now, bytes: 0 };
+      let record: StoredRecord;
+      if (bytes > maxEventBytes || budget.bytes + bytes > sessionBytes) {
+        record = { s: streamId, gone: { bytes, ...(isResponse(message) ? { response: message.id } : {}) } };
+      } else {
+        budget.bytes += bytes;
+        record = { s: streamId, m: message };
+      }
+      return `${await append(streamId, record)}~${streamId}`;
+    },
     async getStreamIdForEventId(eventId) {
-      const r = await own(eventId, 0);
-      return r ? r.streamId.slice(prefix().length) : undefined;
+      return (await read(eventId, 0))?.streamId;
     },
     async replayEventsAfter(eventId, { send }) {
       // Read again (not what getStreamIdForEventId saw): messages may have been stored since.
-      const r = await own(eventId);
+      const r = await read(eventId);
       if (!r) throw new Error('unknown event id');
-      for (const e of r.events) if (isJsonRpc(e.message)) await send(e.eventId, e.message);
-      return r.streamId.slice(prefix().length);
+      for (const e of r.events) {
+        const rec = e.message as StoredRecord | null;
+        if (!rec || rec.s !== r.streamId) continue; // an anchor, or another POST's stream
+        if (rec.m && isJsonRpc(rec.m)) await send(`${e.eventId}~${r.streamId}`, rec.m);
+        else if (rec.gone) await send(`${e.eventId}~${r.streamId}`, goneMessage(rec.gone));
+      }
+      return r.streamId;
     },
   };
 }

@@ -3,11 +3,11 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Request, RequestHandler, Response } from 'express';
 import type { App } from '../../app.js';
 import { buildServer } from '../../mcp/server.js';
-import { hasScope, principalKey, principalOf, resolveHttpCaller } from './auth.js';
+import { credentialOf, hasScope, principalKey, principalOf, resolveHttpCaller } from './auth.js';
 import { sessionEventStore, type StreamEventLog } from './event-log.js';
-import { BodyError, readBody, rpcError } from './perimeter.js';
+import { BODY_TIMEOUT_MS, BodyError, readBody, rpcError } from './perimeter.js';
 import { scopeNeeded, type ScopeNeed } from './scopes.js';
-import type { McpSessions } from './sessions.js';
+import type { McpSession, McpSessions } from './sessions.js';
 
 export interface McpEndpointDeps {
   app: App;
@@ -18,7 +18,20 @@ export interface McpEndpointDeps {
   /** The protected-resource metadata URL, for WWW-Authenticate on 403 (null without credentials). */
   resourceMetadataUrl: string | null;
   maxBodyBytes: number;
+  /** How long a request body may take to arrive; default BODY_TIMEOUT_MS. */
+  bodyTimeoutMs?: number;
+  /**
+   * POST and DELETE requests one credentialed principal may have in flight at once
+   * (beyond: 429); default MAX_IN_FLIGHT_PER_PRINCIPAL. Long-lived GET streams are bounded
+   * by sessions instead; the local identity (every client on this machine) is not capped.
+   */
+  maxInFlightPerPrincipal?: number;
+  /** Passed to each session's event store (tests); defaults in event-log.ts. */
+  eventBytes?: { maxEventBytes?: number; sessionBytes?: number };
 }
+
+/** Default cap on a principal's requests in flight. */
+export const MAX_IN_FLIGHT_PER_PRINCIPAL = 16;
 
 const isInitialize = (body: unknown): boolean =>
   (Array.isArray(body) ? body : [body]).some((m) => !!m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
@@ -38,29 +51,49 @@ function insufficientScope(res: Response, need: ScopeNeed, held: readonly string
 
 /**
  * The MCP endpoint (`/mcp`: POST messages, GET the server's SSE stream, DELETE the
- * session), after authentication. For each request: the body is read (bounded) and
- * checked against the credential's scopes before any transport sees it; a request with
- * an `Mcp-Session-Id` goes to that session's transport only if the session was opened by
- * the same principal (tenant and actor); an `initialize` without one opens a session:
- * a transport with a fresh id and resumable streams, and its own `buildServer`.
+ * session), after authentication. For each request: a credentialed principal's POSTs and
+ * DELETEs in flight are capped (429); the body is read (bounded in size and time), a
+ * JSON-RPC batch is refused, and the message is checked against the credential's scopes
+ * before any transport sees it; a request with an `Mcp-Session-Id` goes to that
+ * session's transport only if the session was opened by the same principal (tenant and
+ * actor), and its credential then holds the session; an `initialize` without one opens
+ * a session: a transport with a fresh id and resumable streams, and its own
+ * `buildServer`, which pushes nothing once the session's credential is no longer valid
+ * and offers the client's model for sampling only to a credential with `write`.
  */
 export function mcpEndpoint(d: McpEndpointDeps): RequestHandler {
+  const maxInFlight = d.maxInFlightPerPrincipal ?? MAX_IN_FLIGHT_PER_PRINCIPAL;
+  const inFlight = new Map<string, number>();
   return async (req: Request, res: Response) => {
     const principal = principalOf(req.auth);
     if (!principal) return rpcError(res, 401, 'Unauthorized: no verified credential.');
     if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
       return rpcError(res, 405, 'Method not allowed: use POST, GET or DELETE on /mcp.', -32000, { Allow: 'GET, POST, DELETE' });
     }
+    const key = principalKey(principal);
+    if (req.method !== 'GET' && principal.via !== 'local') {
+      // Counted from the first byte: a body trickling in holds its slot too.
+      const n = inFlight.get(key) ?? 0;
+      if (n >= maxInFlight) {
+        return rpcError(res, 429, `Too many requests in flight: this tenant and actor may have ${maxInFlight} at once. Wait for one to finish.`, -32000, { 'Retry-After': '1' });
+      }
+      inFlight.set(key, n + 1);
+      res.once('close', () => {
+        const left = (inFlight.get(key) ?? 1) - 1;
+        if (left > 0) inFlight.set(key, left);
+        else inFlight.delete(key);
+      });
+    }
 
     let body: unknown;
     if (req.method === 'POST') {
       let text: string;
       try {
-        text = await readBody(req, d.maxBodyBytes);
+        text = await readBody(req, d.maxBodyBytes, d.bodyTimeoutMs ?? BODY_TIMEOUT_MS);
       } catch (e) {
         const err = e instanceof BodyError ? e : new BodyError(400, 'The request body could not be read.');
-        // Over the limit, the rest of the body is not worth reading: close the connection after answering.
-        return rpcError(res, err.status, err.message, -32000, err.status === 413 ? { Connection: 'close' } : {});
+        // Over the limit or too slow, the rest of the body is not worth reading: close the connection after answering.
+        return rpcError(res, err.status, err.message, -32000, err.status === 413 || err.status === 408 ? { Connection: 'close' } : {});
       }
       try {
         body = JSON.parse(text);
@@ -69,17 +102,23 @@ export function mcpEndpoint(d: McpEndpointDeps): RequestHandler {
       }
       const need = scopeNeeded(body, d.readOnly);
       if (!hasScope(principal, need.scope)) return insufficientScope(res, need, principal.scopes, d.resourceMetadataUrl, singleRequestId(body));
+      // MCP 2025-06-18 dropped JSON-RPC batching; taking batches would let one HTTP request
+      // (one rate-limit unit, one in-flight slot) carry any number of calls.
+      if (Array.isArray(body)) {
+        return rpcError(res, 400, 'Invalid Request: JSON-RPC batches are not accepted; send one JSON-RPC message per HTTP request.', -32600);
+      }
     } else if (!hasScope(principal, 'read')) {
       return insufficientScope(res, { scope: 'read', what: `${req.method} /mcp` }, principal.scopes, d.resourceMetadataUrl);
     }
 
-    const key = principalKey(principal);
     const sessionId = req.headers['mcp-session-id'];
     if (sessionId !== undefined) {
       const session = typeof sessionId === 'string' ? d.sessions.get(sessionId) : undefined;
       if (!session) return rpcError(res, 404, 'Session not found: initialize a new MCP session.', -32001);
       // The session id is a routing handle, not authority: another principal's credential never reaches it.
       if (session.principal !== key) return rpcError(res, 403, 'Forbidden: this MCP session was opened with another credential (tenant and actor); initialize your own session.');
+      // The same principal's latest credential now holds the session (a refreshed JWT keeps it open).
+      d.sessions.renew(session, credentialOf(req.auth, principal));
       res.once('close', d.sessions.begin(session));
       await session.transport.handleRequest(req, res, body);
       return;
@@ -91,12 +130,20 @@ export function mcpEndpoint(d: McpEndpointDeps): RequestHandler {
     if (!d.sessions.hasRoom(key)) {
       return rpcError(res, 503, 'Too many open MCP sessions; close one (DELETE /mcp) or retry later.', -32000, { 'Retry-After': '30' });
     }
-    const server = buildServer(d.app, { resolveCaller: resolveHttpCaller });
+    let session: McpSession | null = null;
+    const server = buildServer(d.app, {
+      resolveCaller: resolveHttpCaller,
+      // Nothing reaches a client whose credential was revoked or expired (the session is closing).
+      credentialValid: () => session !== null && d.sessions.isLive(session),
+      // A sampling client's answers become memory: only a credential that may write offers its model.
+      samplingAllowed: () => session !== null && session.credential.scopes.includes('write'),
+    });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      eventStore: sessionEventStore(d.eventLog, () => transport.sessionId),
+      eventStore: sessionEventStore(d.eventLog, () => transport.sessionId, { now: () => d.app.clock.now(), ...d.eventBytes }),
       onsessioninitialized: (id) => {
-        d.sessions.add({ id, principal: key, transport, server, lastActive: d.app.clock.now(), inFlight: 0 });
+        session = { id, principal: key, transport, server, credential: credentialOf(req.auth, principal), lastActive: d.app.clock.now(), inFlight: 0 };
+        d.sessions.add(session);
       },
       onsessionclosed: (id) => d.sessions.remove(id),
     });

@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import getRawBody from 'raw-body';
 import { ConfigError, type Config } from '../../config.js';
-import { principalOf } from './auth.js';
+import { principalKey, principalOf } from './auth.js';
 
 /**
  * The perimeter of `serve --http` (MCP 2025-11-25 transport security): which Host and
@@ -29,14 +29,34 @@ const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ?
 
 /**
  * Refuses to start a server that would let anyone who reaches it act as the local
- * identity: a non-loopback bind needs a tokens file or an OAuth issuer.
+ * identity: without a tokens file or an OAuth issuer, the server must bind a loopback
+ * address and must not be published at a non-loopback public URL (a reverse proxy on
+ * this machine would hand the local identity to whoever reaches the proxy).
  */
 export function assertSafeBind(config: Readonly<Config>, host = config.http.host): void {
-  if (isLoopback(host) || config.http.tokensFile || config.http.oauth) return;
-  throw new ConfigError(
-    `Refusing to serve HTTP on ${host}: it is not a loopback address and no credentials are configured, so anyone who can reach it would act as ${config.tenant}/${config.actor}. ` +
-      'Set LONGHAUL_TOKENS_FILE (create tokens with `longhaul token create --tenant T --actor A`) or LONGHAUL_OAUTH_ISSUER, or bind 127.0.0.1.',
-  );
+  if (config.http.tokensFile || config.http.oauth) return;
+  const fix = 'Set LONGHAUL_TOKENS_FILE (create tokens with `longhaul token create --tenant T --actor A`) or LONGHAUL_OAUTH_ISSUER';
+  if (!isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to serve HTTP on ${host}: it is not a loopback address and no credentials are configured, so anyone who can reach it would act as ${config.tenant}/${config.actor}. ` +
+        `${fix}, or bind 127.0.0.1.`,
+    );
+  }
+  const publicUrl = config.http.publicUrl;
+  if (publicUrl) {
+    let publicHost: string;
+    try {
+      publicHost = new URL(publicUrl).hostname;
+    } catch {
+      throw new ConfigError(`LONGHAUL_HTTP_PUBLIC_URL "${publicUrl}" is not a URL.`);
+    }
+    if (!isLoopback(publicHost)) {
+      throw new ConfigError(
+        `Refusing to serve HTTP at the public URL ${publicUrl} (LONGHAUL_HTTP_PUBLIC_URL) without credentials: whoever reaches that URL would act as ${config.tenant}/${config.actor}. ` +
+          `${fix}, or unset LONGHAUL_HTTP_PUBLIC_URL to serve this machine only.`,
+      );
+    }
+  }
 }
 
 /**
@@ -78,19 +98,26 @@ export function rpcError(res: Response, status: number, message: string, code = 
 }
 
 /**
- * Origin check and CORS for the MCP endpoint. No Origin (non-browser clients) passes.
- * Allowed: an exact entry of LONGHAUL_ALLOWED_ORIGINS (scheme, host and port), the
- * public URL's origin, and on a loopback host the same origin as the request's Host.
- * Everything else — `Origin: null`, look-alikes such as `http://localhost.evil.example`,
- * an allowed host on another port — is 403. Allowed origins get CORS headers, and their
- * preflight (OPTIONS) is answered here, before authentication (it carries no credentials).
+ * Origin check and CORS for the MCP endpoint. No Origin (non-browser clients) passes —
+ * except, on a loopback server, a request a browser marks `Sec-Fetch-Site: cross-site`
+ * (a page elsewhere reaching into this machine). Allowed: an exact entry of
+ * LONGHAUL_ALLOWED_ORIGINS (scheme, host and port), the public URL's origin, and on a
+ * loopback host the same origin as the request's Host. Everything else — `Origin: null`,
+ * look-alikes such as `http://localhost.evil.example`, an allowed host on another port —
+ * is 403. Allowed origins get CORS headers, and their preflight (OPTIONS) is answered
+ * here, before authentication (it carries no credentials).
  */
-export function originCheck(opts: { allowedOrigins: readonly string[]; publicUrl: string | null }): RequestHandler {
+export function originCheck(opts: { allowedOrigins: readonly string[]; publicUrl: string | null; loopback?: boolean }): RequestHandler {
   const allowed = new Set(opts.allowedOrigins.map(normalizeOrigin).filter((o): o is string => o !== null));
   const publicOrigin = opts.publicUrl ? normalizeOrigin(opts.publicUrl) : null;
   return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
-    if (origin === undefined) return next();
+    if (origin === undefined) {
+      if (opts.loopback && req.headers['sec-fetch-site'] === 'cross-site') {
+        return rpcError(res, 403, 'Forbidden: a cross-site browser request (Sec-Fetch-Site: cross-site) is not served by a server on this machine. An operator can allow an origin with LONGHAUL_ALLOWED_ORIGINS.');
+      }
+      return next();
+    }
     const normalized = normalizeOrigin(origin);
     let ok = false;
     if (normalized !== null && (allowed.has(normalized) || normalized === publicOrigin)) ok = true;
@@ -158,18 +185,37 @@ export class BodyError extends Error {
   }
 }
 
+/** How long a request body may take to arrive, by default. */
+export const BODY_TIMEOUT_MS = 30_000;
+
 /**
- * Reads a request body of at most `limit` bytes as text. With a Content-Length over the
- * limit nothing is read; a chunked body is counted as it streams and abandoned at the limit.
+ * Reads a request body of at most `limit` bytes as text, within `timeoutMs`. With a
+ * Content-Length over the limit nothing is read; a chunked body is counted as it streams
+ * and abandoned at the limit; a body still arriving at the deadline is abandoned (408:
+ * a client trickling bytes must not hold the request, and its principal's in-flight
+ * slot, for ever). After a 413 or 408 the caller closes the connection.
  */
-export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+export async function readBody(req: Request, limit = MAX_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const reading = getRawBody(req, { limit, length: req.headers['content-length'], encoding: 'utf8' });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyError(408, `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+  });
   try {
-    return await getRawBody(req, { limit, length: req.headers['content-length'], encoding: 'utf8' });
+    return await Promise.race([reading, late]);
   } catch (e) {
+    if (e instanceof BodyError) {
+      reading.catch(() => undefined); // abandoned: its own error (the connection closing) is not news
+      req.unpipe();
+      req.pause();
+      throw e;
+    }
     const type = (e as { type?: string }).type;
     if (type === 'entity.too.large') throw new BodyError(413, `The request body is over ${limit} bytes (1 MiB), the most longhaul reads; send large data in several calls.`);
     if (type === 'request.size.invalid') throw new BodyError(400, 'The request body is shorter or longer than its Content-Length.');
     throw new BodyError(400, `The request body could not be read (${(e as Error).message}).`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -181,9 +227,10 @@ export interface RateLimiter {
 type Limits = { requests: number; windowMs: number };
 
 /**
- * `requests` per `windowMs` per token (keyed by its SHA-256, so a token used from many
- * addresses shares one budget) or, for the unauthenticated local identity, per client
- * address. The limits are the caller's tenant's (its tenants-file `limits.rateLimit`,
+ * `requests` per `windowMs` per caller: a tokens-file token by its SHA-256 (a token used
+ * from many addresses shares one budget); an OAuth caller by its principal (tenant and
+ * actor: a freshly minted JWT gets no fresh budget); the unauthenticated local identity
+ * by client address. A request is one JSON-RPC message (the endpoint refuses batches). The limits are the caller's tenant's (its tenants-file `limits.rateLimit`,
  * else LONGHAUL_HTTP_RATE_LIMIT): one limiter per distinct limit, made at start for
  * `known` (express-rate-limit wants its instances made before requests arrive).
  * Beyond it: 429 with Retry-After (and the RateLimit headers of draft 7). Runs after
@@ -205,12 +252,14 @@ export function tokenRateLimit(limitsFor: (tenantId: string | null) => Limits, k
         // The key is never a token, only its hash: the limiter's store is not a place for secrets.
         keyGenerator: (req) => {
           const p = principalOf(req.auth);
+          if (p?.via === 'jwt') return `p:${principalKey(p)}`;
           return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
         },
         // Behind a proxy every request shares the proxy's address; the token key makes that moot.
         validate: { xForwardedForHeader: false },
-        handler: (_req, res) => {
-          rpcError(res, 429, `Too many requests: this token may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
+        handler: (req, res) => {
+          const who = principalOf(req.auth)?.via === 'jwt' ? 'this tenant and actor' : principalOf(req.auth)?.tokenHash ? 'this token' : 'this address';
+          rpcError(res, 429, `Too many requests: ${who} may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
         },
       });
       limiters.set(k, (l = { handler, store }));

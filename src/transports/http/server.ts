@@ -5,20 +5,19 @@ import { getOAuthProtectedResourceMetadataUrl, mcpAuthMetadataRouter } from '@mo
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { App } from '../../app.js';
-import type { Config } from '../../config.js';
 import { systemClock } from '../../domain/clock.js';
-import { nullLogger } from '../../logger.js';
 import { tools } from '../../mcp/tools/index.js';
 import { accessLog, stderrAccessLog, type AccessRecord } from './access-log.js';
 import { HttpTokenVerifier, localAuthInfo } from './auth.js';
 import { storeStreamEventLog, type StreamEventLog } from './event-log.js';
 import { healthRoutes } from './health.js';
-import { mcpEndpoint } from './mcp-endpoint.js';
+import { MAX_IN_FLIGHT_PER_PRINCIPAL, mcpEndpoint } from './mcp-endpoint.js';
 import { httpMetrics } from './metrics.js';
 import { OAuthVerifier } from './oauth.js';
-import { allowedHostnames, assertSafeBind, isLoopback, MAX_BODY_BYTES, originCheck, refuseQueryCredentials, rpcError, tokenRateLimit } from './perimeter.js';
+import { allowedHostnames, assertSafeBind, BODY_TIMEOUT_MS, isLoopback, MAX_BODY_BYTES, originCheck, refuseQueryCredentials, rpcError, tokenRateLimit } from './perimeter.js';
 import { readOnlyTools } from './scopes.js';
-import { DEFAULT_SESSION_LIMITS, McpSessions, type SessionLimits } from './sessions.js';
+import { DEFAULT_SESSION_LIMITS, McpSessions, type SessionCredential, type SessionLimits } from './sessions.js';
+import type { HttpServedTenants } from './served-tenants.js';
 import { TokensFile } from './tokens-file.js';
 import { SIGNAL_HOOK_PATH, signalWebhook } from './webhook.js';
 
@@ -34,7 +33,38 @@ export interface HttpServerOptions {
   /** How long shutdown waits for requests in flight before closing sessions. */
   drainTimeoutMs?: number;
   sessionLimits?: Partial<SessionLimits>;
+  /**
+   * The served-tenant set `createApp` was given (its `current`), kept up to date here as
+   * the tokens file changes: a tenant given a token while serving gets its background work.
+   */
+  servedTenants?: HttpServedTenants;
+  /** How often the tokens file is checked for changes between requests; default 2 s. */
+  tokensPollMs?: number;
+  /** Requests (POST, DELETE) a credentialed principal may have in flight; default 16. */
+  maxInFlightPerPrincipal?: number;
+  /** Connection-level limits; defaults in SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
+  /** Bytes of stream events kept for replay (tests); defaults in event-log.ts. */
+  eventBytes?: { maxEventBytes?: number; sessionBytes?: number };
 }
+
+export interface ServerLimits {
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /**
+   * Time to receive a whole request, headers and body (Node's requestTimeout: it stops
+   * counting once the request is read, so GET SSE streams and slow tool calls stay open).
+   */
+  requestTimeoutMs: number;
+  /** Time for a POST body to arrive once the endpoint reads it (408). */
+  bodyTimeoutMs: number;
+  /** How often Node checks the two request timeouts. */
+  checkIntervalMs: number;
+  /** Open connections at most; beyond, new ones are closed at once. */
+  maxConnections: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = { headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, bodyTimeoutMs: BODY_TIMEOUT_MS, checkIntervalMs: 5_000, maxConnections: 1_000 };
 
 export interface HttpServerHandle {
   /** Where the server listens, e.g. http://127.0.0.1:8787. */
@@ -54,28 +84,6 @@ export interface HttpServerHandle {
 export const MCP_PATH = '/mcp';
 const SCOPES_SUPPORTED = ['read', 'write'];
 const DEFAULT_DRAIN_MS = 10_000;
-
-/**
- * The tenants whose background work (workers, extraction, sources) a `serve --http`
- * process runs — `createApp`'s `servedTenants`. An OAuth issuer can name any tenant, so
- * with one every tenant is served (null); otherwise the tenants the tokens file names; a
- * loopback server without credentials serves the configured tenant.
- *
- * `tenantsFileTenants`: the tenants of LONGHAUL_TENANTS_FILE, once that file is wired in
- * (they are served too, whichever credentials name them).
- */
-export function httpServedTenants(config: Readonly<Config>, tokenTenants: readonly string[], tenantsFileTenants: readonly string[] = []): readonly string[] | null {
-  if (config.http.oauth) return null;
-  if (config.http.tokensFile) return [...new Set([...tokenTenants, ...tenantsFileTenants])];
-  return [...new Set([config.tenant, ...tenantsFileTenants])];
-}
-
-/** Reads the tokens file as `serve --http` will (ConfigError when missing or invalid): its tenants, for httpServedTenants. */
-export function tokenFileTenants(config: Readonly<Config>): string[] {
-  if (!config.http.tokensFile) return [];
-  const file = new TokensFile(config.http.tokensFile, nullLogger);
-  return [...new Set(file.load().map((t) => t.tenant))];
-}
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'];
 
@@ -114,16 +122,23 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * Serves MCP over streamable HTTP (MCP 2025-11-25) at `/mcp`, with `/healthz`, `/readyz`,
  * `/metrics`, the signal webhook (`POST /hooks/signals/{investigationId}/{signal}`) and
  * the OAuth protected-resource metadata. Resolves once listening. Refuses (ConfigError)
- * a non-loopback bind without credentials and a missing or invalid tokens file.
+ * a non-loopback bind or public URL without credentials and a missing or invalid tokens file.
  *
- * Request pipeline: metrics (counts every response) → access log → Host check (DNS
- * rebinding) → no credentials in the URL → health and metadata routes → without
- * credentials, no proxied requests → /metrics (Origin check; a token of any scope when
- * credentials are configured) → for /mcp and the webhook: Origin check and CORS →
- * draining? 503 → authentication (bearer token: tokens file, then OAuth JWT; or the
- * local identity on an unauthenticated loopback server) → rate limit per token → the MCP
- * endpoint (bounded body, scopes, session ownership, the session's transport) or the
- * webhook (`write`, bounded body, `runtime.signals.submit`).
+ * Connections: at most `limits.maxConnections`; headers and the whole request must
+ * arrive in time. Request pipeline: metrics (counts every response) → access log → Host
+ * check (DNS rebinding) → no credentials in the URL → health and metadata routes →
+ * without credentials, no proxied requests → /metrics (Origin check; a token of any
+ * scope when credentials are configured) → for /mcp and the webhook: Origin check and
+ * CORS (on loopback, no cross-site browser requests) → draining? 503 → authentication
+ * (bearer token: tokens file, then OAuth JWT; or the local identity on an
+ * unauthenticated loopback server) → rate limit (per token; OAuth: per tenant and actor)
+ * → the MCP endpoint (requests in flight per principal, bounded body, no batches,
+ * scopes, session ownership, the session's transport) or the webhook (`write`, bounded
+ * body, `runtime.signals.submit`).
+ *
+ * Sessions end with their credential: the tokens file is re-read on every request and
+ * every `tokensPollMs`, and each re-read closes the sessions of tokens it no longer
+ * lists (and updates `servedTenants`); a JWT's session closes at its `exp`.
  */
 export async function startHttpServer(app: App, o: HttpServerOptions = {}): Promise<HttpServerHandle> {
   const { config } = app;
@@ -133,7 +148,12 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
   const tokens = config.http.tokensFile ? new TokensFile(config.http.tokensFile, logger) : null;
   tokens?.load();
 
-  const httpServer = createServer();
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...o.limits };
+  // Slow clients cannot hold connections for ever: headers and the whole request must
+  // arrive in time (Node answers 408 and closes). These clocks stop once a request is
+  // read, so a long-lived GET stream or a long tool call is not cut off.
+  const httpServer = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs });
+  httpServer.maxConnections = limits.maxConnections;
   await listen(httpServer, o.port ?? config.http.port, host);
   const port = (httpServer.address() as AddressInfo).port;
   const wildcard = ['0.0.0.0', '::', '[::]'].includes(host);
@@ -150,7 +170,24 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
 
   let draining = false;
   let calls = 0;
-  const sessions = new McpSessions({ ...DEFAULT_SESSION_LIMITS, ...o.sessionLimits }, () => app.clock.now(), logger);
+  // A session lives while the credential holding it is valid: a tokens-file token while
+  // the file lists it, a JWT until its exp (judged by the wall clock, as the SDK does).
+  const credentialValid = (c: SessionCredential): boolean => {
+    if (c.via === 'local') return true;
+    if (c.via === 'token') return tokens !== null && c.tokenHash !== null && tokens.has(c.tokenHash);
+    return c.expiresAt !== null && c.expiresAt > systemClock.now();
+  };
+  const sessions = new McpSessions({ ...DEFAULT_SESSION_LIMITS, ...o.sessionLimits }, () => app.clock.now(), logger, { valid: credentialValid, wallNow: () => systemClock.now() });
+  // A re-read tokens file closes the sessions of tokens it no longer lists and updates the
+  // served tenants. Re-read on every request, and on a timer so a revocation takes hold
+  // while no request comes.
+  const stopWatchingTokens = tokens?.onChange((change) => {
+    const closed = sessions.closeInvalid();
+    if (closed) logger.info('closed MCP sessions of tokens no longer in the tokens file', { sessions: closed });
+    if (change.ok) o.servedTenants?.update(change.entries.map((e) => e.tenant));
+  });
+  const tokensPoll = tokens ? setInterval(() => tokens.entries(), o.tokensPollMs ?? 2_000) : null;
+  tokensPoll?.unref();
   // Each tenant's own rate limit (its tenants-file entry), else LONGHAUL_HTTP_RATE_LIMIT.
   const limiter = tokenRateLimit(
     (tenantId) => (tenantId ? app.limitsFor(tenantId).rateLimit : config.http.rateLimit),
@@ -186,7 +223,7 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
       });
     }
   }
-  const origins = originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl });
+  const origins = originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl, loopback: isLoopback(host) });
   const authenticate = credentials
     ? requireBearerAuth({ verifier: new HttpTokenVerifier(tokens, oauth, nowSeconds), resourceMetadataUrl })
     : (req: Request, _res: Response, next: NextFunction) => {
@@ -226,6 +263,9 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
       readOnly: readOnlyTools(tools),
       resourceMetadataUrl: credentials ? resourceMetadataUrl : null,
       maxBodyBytes: o.maxBodyBytes ?? MAX_BODY_BYTES,
+      bodyTimeoutMs: limits.bodyTimeoutMs,
+      maxInFlightPerPrincipal: o.maxInFlightPerPrincipal ?? MAX_IN_FLIGHT_PER_PRINCIPAL,
+      ...(o.eventBytes ? { eventBytes: o.eventBytes } : {}),
     }),
   );
 
@@ -264,6 +304,8 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
       closing ??= (async () => {
         draining = true;
         clearInterval(sweep);
+        if (tokensPoll) clearInterval(tokensPoll);
+        stopWatchingTokens?.();
         httpServer.close(); // no new connections; idle keep-alive ones are closed
         const deadline = performance.now() + (o.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
         while (calls > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25));

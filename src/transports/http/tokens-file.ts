@@ -12,9 +12,10 @@ import type { Logger } from '../../logger.js';
  *
  *   {"tokens": [{"sha256": "<hex>", "tenant": "T", "actor": "A", "scopes": ["read", "write"]}]}
  *
- * The server re-reads the file when it changes (a stat per request: a revoked token stops
- * working on the next request). The CLI edits it under a lock file, writing a temporary
- * file and renaming it over the old one, so a reader never sees half a file.
+ * The server re-reads the file when it changes (a stat per request, and on a timer: a
+ * revoked token stops working on the next request, and the MCP sessions it holds are
+ * closed within seconds). The CLI edits it under a lock file, writing a temporary file
+ * and renaming it over the old one, so a reader never sees half a file.
  */
 
 /** Scopes a token can carry: `read` (read-only tools, resources, prompts, subscriptions), `write` (every tool). */
@@ -65,7 +66,22 @@ interface Loaded {
   stamp: string;
   entries: readonly TokenEntry[];
   hashes: readonly Buffer[];
+  /** The entries' hashes in hex, for `has`. */
+  listed: ReadonlySet<string>;
 }
+
+/** What a reload tells listeners: the entries now in force, and whether the file was read (false: missing or invalid, so none is). */
+export interface TokensChange {
+  entries: readonly TokenEntry[];
+  ok: boolean;
+}
+
+const loadedOf = (stamp: string, entries: readonly TokenEntry[]): Loaded => ({
+  stamp,
+  entries,
+  hashes: entries.map((t) => Buffer.from(t.sha256, 'hex')),
+  listed: new Set(entries.map((t) => t.sha256)),
+});
 
 const stampOf = (path: string): string | null => {
   try {
@@ -77,13 +93,16 @@ const stampOf = (path: string): string | null => {
 };
 
 /**
- * The tokens file as the server reads it. `verify` stats the file first (cheap) and
- * re-reads it when its inode, size or mtime changed. A file that becomes unreadable or
- * invalid while the server runs grants nothing until it is fixed (fail closed: a
- * half-edited file must not keep a revoked token alive), and the error is logged once.
+ * The tokens file as the server reads it. `verify` and `entries` stat the file first
+ * (cheap) and re-read it when its inode, size or mtime changed; each re-read is told to
+ * the `onChange` listeners (the server closes sessions of tokens no longer listed and
+ * updates the tenants it serves). A file that becomes unreadable or invalid while the
+ * server runs grants nothing until it is fixed (fail closed: a half-edited file must not
+ * keep a revoked token alive), and the error is logged once.
  */
 export class TokensFile {
-  private loaded: Loaded = { stamp: '', entries: [], hashes: [] };
+  private loaded: Loaded = loadedOf('', []);
+  private readonly listeners = new Set<(change: TokensChange) => void>();
 
   constructor(
     readonly path: string,
@@ -100,20 +119,44 @@ export class TokensFile {
     return this.loaded.entries;
   }
 
-  /** The current entries, re-read if the file changed. */
+  /** Calls `listener` after every re-read of the file (not the first `load`); returns the function that stops it. */
+  onChange(listener: (change: TokensChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The current entries, re-read if the file changed (then the listeners hear of it). */
   entries(): readonly TokenEntry[] {
     const stamp = stampOf(this.path) ?? 'missing';
     if (stamp !== this.loaded.stamp) {
+      let ok = false;
       try {
-        this.loaded = stamp === 'missing' ? { stamp, entries: [], hashes: [] } : this.read(stamp);
+        this.loaded = stamp === 'missing' ? loadedOf(stamp, []) : this.read(stamp);
+        ok = stamp !== 'missing';
         if (stamp === 'missing') this.logger.error('the tokens file is gone; no token is accepted until it is back', { file: this.path });
         else this.logger.info('tokens file reloaded', { file: this.path, tokens: this.loaded.entries.length });
       } catch (e) {
-        this.loaded = { stamp, entries: [], hashes: [] };
+        this.loaded = loadedOf(stamp, []);
         this.logger.error('the tokens file is invalid; no token is accepted until it is fixed', { file: this.path, error: (e as Error).message });
+      }
+      const change: TokensChange = { entries: this.loaded.entries, ok };
+      for (const listener of this.listeners) {
+        try {
+          listener(change);
+        } catch (e) {
+          this.logger.error('a tokens file listener failed', { error: (e as Error).message });
+        }
       }
     }
     return this.loaded.entries;
+  }
+
+  /**
+   * Is a token hash (hex) listed, as of the last read? No stat: the server's reads (each
+   * request, and its timer) keep this current. What a session's liveness is judged by.
+   */
+  has(sha256: string): boolean {
+    return this.loaded.listed.has(sha256);
   }
 
   /**
@@ -133,7 +176,7 @@ export class TokensFile {
 
   private read(stamp: string): Loaded {
     const doc = parseTokensFile(readFileSync(this.path, 'utf8'), this.path);
-    return { stamp, entries: doc.tokens, hashes: doc.tokens.map((t) => Buffer.from(t.sha256, 'hex')) };
+    return loadedOf(stamp, doc.tokens);
   }
 }
 
