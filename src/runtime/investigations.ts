@@ -213,7 +213,11 @@ export class Investigations {
   /** `get_investigation`: the full state, bounded (findings and sessions are capped). */
   async get(caller: Caller, investigationId: string) {
     const inv = await this.load(caller, investigationId);
-    return this.touchIfLive(caller, inv.id, () => this.state(caller, inv));
+    // A read keeps the caller's live session alive (at most one write, none in a burst) but
+    // does not mark it active and idle around itself: two commits for a millisecond's read.
+    const live = await this.sessions.liveSupervisorSession(caller, inv.id);
+    if (live) await this.sessions.touch(caller, live.id);
+    return this.state(caller, inv);
   }
 
   /** One task of an investigation, with its full result (`longhaul://investigations/{id}/tasks/{taskId}`). Passive: touches no session. */

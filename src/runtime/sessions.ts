@@ -86,6 +86,25 @@ export class Sessions {
     }
   }
 
+  /**
+   * A short read on a session: keeps it alive without marking it active and idle around
+   * the read. One store step that writes only when the activity is not recent
+   * (`touchIsDue`): a burst of reads writes the session once. A terminated session is
+   * left alone (the read goes on). Says whether the session was written.
+   */
+  async touch(caller: Caller, sessionId: string): Promise<boolean> {
+    const now = this.d.clock.now();
+    try {
+      const r = await this.d.store.tenant(caller.tenantId).appendToSession(sessionId, [], now);
+      const written = r.session.lastActivityAt === now;
+      if (written) this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: sessionId });
+      return written;
+    } catch (e) {
+      if (e instanceof IllegalTransitionError) return false;
+      throw e;
+    }
+  }
+
   /** Ends one operation on a session (see withWork); used after creating a session in-flight. */
   async endWork(caller: Caller, sessionId: string): Promise<void> {
     try {
