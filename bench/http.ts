@@ -10,7 +10,13 @@
  *     (`ref`, which echoes its text with a sequence number) behind the SDK's
  *     `StreamableHTTPServerTransport` on plain node:http — the same transport, sessions and
  *     SSE responses as longhaul, and nothing else (no Host/Origin checks, no auth, no
- *     store, no resumability).
+ *     store, no resumability);
+ *   - the resumable floor: the same with the SDK's InMemoryEventStore. With an event
+ *     store, the SDK opens every POST stream with a priming event (an id and empty data,
+ *     which MCP 2025-11-25 says a server SHOULD send so the client can resume a stream
+ *     broken before its first message); longhaul's streams are resumable, so they carry it
+ *     too. The extra SSE event costs the client about a millisecond per call here, which
+ *     the plain floor does not pay: this floor shows that share.
  *
  * Both are called through the real SDK client (`Client` + `StreamableHTTPClientTransport`,
  * Node's fetch, keep-alive) from this process. Measured:
@@ -41,6 +47,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { z } from 'zod';
 import { ROOT, log, percentile, round, time } from './harness.js';
 
@@ -60,7 +67,7 @@ type Call = () => Promise<unknown>;
 
 // ---------------------------------------------------------------- the floor server
 
-async function floorServer(port: number): Promise<void> {
+async function floorServer(port: number, resumable: boolean): Promise<void> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   let n = 0;
   const server: Server = createHttpServer((req, res) => {
@@ -70,7 +77,11 @@ async function floorServer(port: number): Promise<void> {
       let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
       if (!transport) {
         if (sid !== undefined) return void res.writeHead(404).end();
-        const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, t) });
+        const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void sessions.set(id, t),
+          ...(resumable ? { eventStore: new InMemoryEventStore() } : {}),
+        });
         t.onclose = () => void (t.sessionId && sessions.delete(t.sessionId));
         const mcp = new McpServer({ name: 'http-floor', version: '1.0.0' });
         mcp.registerTool('ref', { description: 'Echoes its text with a sequence number.', inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text: `${n++}: ${text}` }] }));
@@ -133,9 +144,9 @@ async function startLonghaul(dir: string) {
   return { proc, mcp: `${url}/mcp`, stderr: () => readFileSync(join(dir, 'longhaul.stderr'), 'utf8').slice(-4_000) };
 }
 
-async function startFloor() {
+async function startFloor(resumable: boolean) {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http.ts'), '--floor', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/http.ts'), '--floor', String(port), ...(resumable ? ['--resumable'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.once('data', () => resolve());
     proc.once('exit', (code) => reject(new Error(`the floor exited with ${code}`)));
@@ -191,15 +202,18 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'longhaul-bench-http-'));
   let longhaul: Awaited<ReturnType<typeof startLonghaul>> | undefined;
   let floor: Awaited<ReturnType<typeof startFloor>> | undefined;
+  let floorR: Awaited<ReturnType<typeof startFloor>> | undefined;
   const conns: Conn[] = [];
   try {
-    log('starting longhaul serve --http (built CLI, SQLite store in a temp dir) and the HTTP floor…');
+    log('starting longhaul serve --http (built CLI, SQLite store in a temp dir) and the HTTP floors…');
     longhaul = await startLonghaul(dir);
-    floor = await startFloor();
+    floor = await startFloor(false);
+    floorR = await startFloor(true);
 
     const lh = await connectClient(longhaul.mcp);
     const fl = await connectClient(floor.mcp);
-    conns.push(lh, fl);
+    const flr = await connectClient(floorR.mcp);
+    conns.push(lh, fl, flr);
     const open = async (subject: string) => {
       const started = await lh.call('start_investigation', {
         subject,
@@ -218,17 +232,20 @@ async function main() {
     let seq = 0;
     const record: Call = () => lh.call('record_event', { investigationId: writtenId, role: 'agent', kind: 'finding', text: `Finding ${seq++}: the payment to Northwind Trading was split in two.` });
     const ref: Call = () => fl.call('ref', { text: `Finding ${seq++}: the filing was late.` });
+    const refR: Call = () => flr.call('ref', { text: `Finding ${seq++}: the filing was late.` });
 
     log(`warming up (${WARMUP} calls of each)…`);
     await time(WARMUP, get);
     await time(WARMUP, record);
     await time(WARMUP, ref);
+    await time(WARMUP, refR);
 
     log(`concurrency 1: ${BLOCKS} blocks of ${BLOCK} get_investigation and record_event calls, each followed by ${BLOCK} floor calls…`);
-    const c1 = { get: [] as number[], getFloor: [] as number[], record: [] as number[], recordFloor: [] as number[] };
+    const c1 = { get: [] as number[], getFloor: [] as number[], record: [] as number[], recordFloor: [] as number[], resumable: [] as number[] };
     for (let b = 0; b < BLOCKS; b++) {
       c1.get.push(...(await time(BLOCK, get)));
       c1.getFloor.push(...(await time(BLOCK, ref)));
+      c1.resumable.push(...(await time(BLOCK, refR)));
       c1.record.push(...(await time(BLOCK, record)));
       c1.recordFloor.push(...(await time(BLOCK, ref)));
     }
@@ -236,18 +253,22 @@ async function main() {
     log(`concurrency ${CONCURRENCY}: ${CONCURRENCY} clients (one MCP session each) per server, windows of ${WINDOW_MS / 1000} s, ${ROUNDS} rounds…`);
     const lhs: Conn[] = [];
     const fls: Conn[] = [];
+    const flrs: Conn[] = [];
     for (let i = 0; i < CONCURRENCY; i++) {
       lhs.push(await connectClient(longhaul.mcp));
       fls.push(await connectClient(floor.mcp));
+      flrs.push(await connectClient(floorR.mcp));
     }
-    conns.push(...lhs, ...fls);
+    conns.push(...lhs, ...fls, ...flrs);
     // A short warm-up at this concurrency, for both.
     await throughput(lhs, 1_000, (c) => c.call('get_investigation', { investigationId }));
     await throughput(fls, 1_000, (c, i) => c.call('ref', { text: `Finding ${i}` }));
-    const c32 = { get: [] as number[], record: [] as number[], floor: [] as number[] };
+    await throughput(flrs, 1_000, (c, i) => c.call('ref', { text: `Finding ${i}` }));
+    const c32 = { get: [] as number[], record: [] as number[], floor: [] as number[], resumable: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
       c32.get.push(await throughput(lhs, WINDOW_MS, (c) => c.call('get_investigation', { investigationId })));
       c32.floor.push(await throughput(fls, WINDOW_MS, (c, i) => c.call('ref', { text: `Finding ${i}: the filing was late.` })));
+      c32.resumable.push(await throughput(flrs, WINDOW_MS, (c, i) => c.call('ref', { text: `Finding ${i}: the filing was late.` })));
       c32.record.push(await throughput(lhs, WINDOW_MS, (c, i) => c.call('record_event', { investigationId: writtenId, role: 'agent', kind: 'finding', text: `Finding ${i}: the payment was split in two.` })));
       c32.floor.push(await throughput(fls, WINDOW_MS, (c, i) => c.call('ref', { text: `Finding ${i}: the filing was late.` })));
     }
@@ -270,6 +291,8 @@ async function main() {
     const getP = p(c1.get);
     const recordP = p(c1.record);
     const floorTput = median(c32.floor);
+    const resumableP = p(c1.resumable);
+    const resumableTput = median(c32.resumable);
     const results = {
       when: new Date().toISOString(),
       node: process.version,
@@ -277,6 +300,7 @@ async function main() {
       setup: {
         longhaul: 'dist/cli.js serve --http, loopback, no credentials (local identity), SQLite store, access log to a file, rate limiter on',
         floor: 'McpServer + StreamableHTTPServerTransport (SSE responses, sessions) on node:http, one trivial tool, in its own process',
+        resumableFloor: "the same with the SDK's InMemoryEventStore: resumable streams, so each POST stream opens with the priming event (MCP 2025-11-25) as longhaul's do",
         client: 'SDK Client + StreamableHTTPClientTransport (Node fetch, keep-alive), in the bench process',
         concurrency1: { blockCalls: BLOCK, blocks: BLOCKS, warmupCalls: WARMUP },
         concurrency32: { clients: CONCURRENCY, sessions: 'one MCP session per client', windowMs: WINDOW_MS, rounds: ROUNDS, inFlightPerClient: 1 },
@@ -285,6 +309,8 @@ async function main() {
         getInvestigation: { ...getP, floorP50Ms: floorGet.p50Ms, vsFloor: round(getP.p50Ms / floorGet.p50Ms, 2), target: '≤ 2× floor' },
         recordEvent: { ...recordP, floorP50Ms: floorRecord.p50Ms, vsFloor: round(recordP.p50Ms / floorRecord.p50Ms, 2), target: '≤ 2× floor' },
         floor: p([...c1.getFloor, ...c1.recordFloor]),
+        resumableFloor: resumableP,
+        vsResumableFloor: { getInvestigation: round(getP.p50Ms / resumableP.p50Ms, 2), recordEvent: round(recordP.p50Ms / resumableP.p50Ms, 2) },
         getInvestigationGrown: {
           ...p(grown.get),
           findings: grownFindings,
@@ -297,6 +323,7 @@ async function main() {
         getInvestigation: { callsPerSecond: Math.round(median(c32.get)), rounds: c32.get.map(Math.round), vsFloor: round(median(c32.get) / floorTput, 2), target: '≥ 0.5× floor' },
         recordEvent: { callsPerSecond: Math.round(median(c32.record)), rounds: c32.record.map(Math.round), vsFloor: round(median(c32.record) / floorTput, 2) },
         floor: { callsPerSecond: Math.round(floorTput), rounds: c32.floor.map(Math.round) },
+        resumableFloor: { callsPerSecond: Math.round(resumableTput), rounds: c32.resumable.map(Math.round), getInvestigationVs: round(median(c32.get) / resumableTput, 2) },
       },
     };
 
@@ -310,6 +337,8 @@ async function main() {
       [`  get_investigation p50, ${grownFindings.replace(/ \(.*$/, '')}`, `${r1.getInvestigationGrown.p50Ms} ms`, `${r1.getInvestigationGrown.vsFloor}× (floor ${r1.getInvestigationGrown.floorP50Ms} ms)`, '—'],
       ['get_investigation, 32 clients', `${r32.getInvestigation.callsPerSecond} calls/s`, `${r32.getInvestigation.vsFloor}× (floor ${r32.floor.callsPerSecond} calls/s)`, ok(r32.getInvestigation.vsFloor >= 0.5)],
       ['record_event, 32 clients', `${r32.recordEvent.callsPerSecond} calls/s`, `${r32.recordEvent.vsFloor}×`, '—'],
+      ['the resumable floor (priming event), concurrency 1', `${r1.resumableFloor.p50Ms} ms`, `get_investigation ${r1.vsResumableFloor.getInvestigation}×, record_event ${r1.vsResumableFloor.recordEvent}×`, '—'],
+      ['the resumable floor, 32 clients', `${r32.resumableFloor.callsPerSecond} calls/s`, `get_investigation ${r32.resumableFloor.getInvestigationVs}×`, '—'],
     ];
     const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
     process.stdout.write('\n' + rows.map((row) => row.map((cell, i) => cell.padEnd(w[i]!)).join('  ')).join('\n') + '\n');
@@ -322,9 +351,10 @@ async function main() {
     await Promise.allSettled(conns.map((c) => c.close()));
     if (longhaul) await stop(longhaul.proc);
     if (floor) await stop(floor.proc);
+    if (floorR) await stop(floorR.proc);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--floor') await floorServer(Number(process.argv[3]));
+if (process.argv[2] === '--floor') await floorServer(Number(process.argv[3]), process.argv[4] === '--resumable');
 else await main();

@@ -253,10 +253,13 @@ export function tokenRateLimit(limitsFor: (tenantId: string | null) => Limits, k
         keyGenerator: (req) => {
           const p = principalOf(req.auth);
           if (p?.via === 'jwt') return `p:${principalKey(p)}`;
-          return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
+          // The socket's address, not req.ip: no proxy is trusted, and req.ip parses forwarding headers on every request.
+          return p?.tokenHash ? `t:${p.tokenHash}` : `a:${ipKeyGenerator(req.socket.remoteAddress ?? 'unknown')}`;
         },
-        // Behind a proxy every request shares the proxy's address; the token key makes that moot.
-        validate: { xForwardedForHeader: false },
+        // The library's configuration checks look at every request (req.ip, forwarding
+        // headers); this configuration is fixed here, and behind a proxy the token key,
+        // not the proxy's address, is what counts.
+        validate: false,
         handler: (req, res) => {
           const who = principalOf(req.auth)?.via === 'jwt' ? 'this tenant and actor' : principalOf(req.auth)?.tokenHash ? 'this token' : 'this address';
           rpcError(res, 429, `Too many requests: ${who} may make ${limits.requests} requests per ${Math.round(limits.windowMs / 1000)} s. Retry after the number of seconds in Retry-After.`);
