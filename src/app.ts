@@ -20,7 +20,14 @@ import { workerJob } from './scheduler/worker-job.js';
 import { openSourceDatabase } from './store/adapters/source-db.js';
 import { createSqliteSourceIndex } from './store/adapters/source-index-sqlite.js';
 import { openStore } from './store/open-store.js';
-import type { StorePort } from './store/port.js';
+import type { KeyValueStore, StorePort } from './store/port.js';
+import { redisChangeBus } from './store/adapters/redis/change-bus.js';
+import { openRedis, type RedisConnection } from './store/adapters/redis/connection.js';
+import { redisKv } from './store/adapters/redis/kv.js';
+import { redisLeases, schedulerLeases } from './store/adapters/redis/lease.js';
+import { redisStreamEventLog } from './store/adapters/redis/stream-events.js';
+import { storeStreamEventLog, type StreamEventLog } from './transports/http/event-log.js';
+import type { ReadinessCheck } from './transports/http/health.js';
 import { lazySourceIndex, type SourceIndex } from './store/source-index.js';
 import { createRoleRegistry } from './workers/index.js';
 import type { RoleRegistry } from './workers/role.js';
@@ -76,6 +83,12 @@ export interface App {
   limitsFor(tenantId: string): TenantLimits;
   /** Operational listeners (tool-call latency, sweep durations); the HTTP transport's metrics add theirs. */
   readonly observers: AppObservers;
+  /** LONGHAUL_REDIS_URL's connection (kv, change bus, scheduler leases, stream events), or null. */
+  readonly redis: RedisConnection | null;
+  /** Where resumable HTTP streams keep their messages: Redis when configured (shared by every instance), else the store. */
+  readonly streamEvents: StreamEventLog;
+  /** Dependencies /readyz reports on besides the store (Redis), without failing readiness. */
+  readonly readiness: readonly ReadinessCheck[];
   /** Starts background work: the scheduler's catch-up pass, then its cron jobs. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -124,11 +137,23 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   // precedence). Read before the store opens: a bad tenants, sources or rules file stops
   // start-up with an error naming the file, the tenant and the field.
   const tenants = o.tenants ?? loadTenantSettings(config, o.env ?? process.env);
-  const store = o.store ?? openStore(config.store, logger, clock);
+  const opened = o.store ?? openStore(config.store, logger, clock);
+  // Redis (several instances): what they share briefly. The store stays the system of
+  // record; each Redis use has a fallback in it (leases, the change log), or says so.
+  const redis = config.redis ? openRedis({ url: config.redis.url, prefix: config.redis.prefix, logger: logger.child({ component: 'redis' }) }) : null;
+  const store = redis ? withKv(opened, redisKv(redis)) : opened;
   // This process, in store leases and the change log (its follower skips its own rows).
   const owner = `${hostname()}:${process.pid}:${ids('ses').slice(-8)}`;
-  // Changes reach other processes on the store through its change log (runtime/change-feed.ts).
-  const feed = new ChangeFeed({ log: store, origin: owner, clock, logger: logger.child({ component: 'change-feed' }), ...(o.feedPollMs ? { pollMs: o.feedPollMs } : {}) });
+  // Changes reach other processes on the store through its change log (runtime/change-feed.ts),
+  // and at once through Redis pub/sub when there is Redis (the log then catches what pub/sub lost).
+  const feed = new ChangeFeed({
+    log: store,
+    origin: owner,
+    clock,
+    logger: logger.child({ component: 'change-feed' }),
+    ...(redis ? { bus: redisChangeBus(redis, { logger: logger.child({ component: 'change-bus' }) }) } : {}),
+    ...(o.feedPollMs ? { pollMs: o.feedPollMs } : {}),
+  });
   const deps: RuntimeDeps = {
     store,
     clock,
@@ -188,6 +213,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     clock,
     logger: logger.child({ component: 'scheduler' }),
     owner,
+    ...(redis ? { leases: schedulerLeases(redisLeases(redis)) } : {}),
     observe: (job, ms, result) => {
       for (const observe of observers.sweeps) observe(job, ms, result);
     },
@@ -212,6 +238,17 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     tenants,
     limitsFor: (tenantId) => tenants.limitsFor(tenantId),
     observers,
+    redis,
+    streamEvents: redis ? redisStreamEventLog(redis) : storeStreamEventLog(store, clock),
+    readiness: redis
+      ? [
+          {
+            name: 'redis',
+            check: () => redis.ping(),
+            degrades: 'resumable streams cannot resume, notifications between instances come from the change log (within a second), scheduler leases and idempotency come from the store',
+          },
+        ]
+      : [],
     async start() {
       await feed.start();
       workers.start();
@@ -226,8 +263,23 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       // After everything that publishes: the last changes reach the log before the store closes.
       await feed.stop();
       await store.close();
+      await redis?.close();
     },
   };
+}
+
+/**
+ * The store with its `kv` (expiring keys) in Redis: every instance sees the same
+ * idempotency results. The store's own methods stay bound to the store.
+ */
+function withKv(store: StorePort, kv: KeyValueStore): StorePort {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'kv') return kv;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 export type { Logger };

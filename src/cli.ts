@@ -10,6 +10,10 @@ import { isLonghaulError } from './domain/errors.js';
 import { createLogger } from './logger.js';
 import { attachmentTooLargeError, formatBytes, type AttachmentInput } from './runtime/attachments.js';
 import { LIMITS } from './runtime/limits.js';
+import { displayUrl } from './store/adapters/postgres/db.js';
+import { migratePostgres } from './store/adapters/postgres/index.js';
+import { openSqliteStore } from './store/adapters/sqlite/index.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS } from './store/adapters/sqlite/migrations.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,6 +24,7 @@ Usage:
   longhaul serve --http [--host H] [--port P]    serve MCP over streamable HTTP at /mcp (default 127.0.0.1:8787);
                                                  a non-loopback address needs --tokens-file or --oauth-issuer
   longhaul status [settings]                     sessions, open investigations, waits, extraction backlog, sources
+  longhaul migrate [settings]                    apply the store's pending schema migrations (serve also does, at start)
   longhaul signal <investigationId> <signal> [--data file.json | --data -] [--file path]… [--key idempotency-key]
                                                  deliver a signal from a shell, a cron job or a mail hook;
                                                  --file attaches a document (CSV, camt.053 XML, MT940, PDF…), repeatable
@@ -188,6 +193,29 @@ async function token(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * `longhaul migrate`: the store's pending schema migrations. PostgreSQL: applied under
+ * an advisory lock, so several instances (or a deploy job and a starting instance) never
+ * run one twice; SQLite: applied when the file opens. Prints what was applied.
+ */
+async function migrate(argv: string[]): Promise<void> {
+  const { flags } = parse(argv);
+  const config = loadConfig({ flags });
+  const spec = config.store;
+  if (spec.kind === 'postgres') {
+    const applied = await migratePostgres(spec.url, spec.schema ?? 'public');
+    out(applied.length ? `applied migrations ${applied.join(', ')} to ${displayUrl(spec.url)} (schema ${spec.schema ?? 'public'})` : `${displayUrl(spec.url)} (schema ${spec.schema ?? 'public'}) is up to date`);
+    return;
+  }
+  if (spec.kind === 'sqlite') {
+    const store = openSqliteStore({ path: spec.path, logger: createLogger({ level: 'warn' }) });
+    await store.close();
+    out(`${spec.path} is up to date (schema version ${SQLITE_MIGRATIONS.length})`);
+    return;
+  }
+  out('the memory store has no schema to migrate');
+}
+
 async function status(argv: string[]): Promise<void> {
   const { flags, values } = parse(argv, { json: { type: 'boolean' } });
   await withApp(flags, async (app) => {
@@ -292,6 +320,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'status':
         await status(rest);
+        return 0;
+      case 'migrate':
+        await migrate(rest);
         return 0;
       case 'signal':
         await signal(rest);

@@ -44,6 +44,8 @@ export interface Config {
   };
   /** LONGHAUL_TENANTS_FILE: per tenant its sources, rules, model and limits (HTTP). */
   tenantsFile: string | null;
+  /** LONGHAUL_REDIS_URL: shared short-lived state for several instances; every key and channel starts with `prefix`. */
+  redis: { url: string; prefix: string } | null;
   /** Per investigation: at most this many signals, and this many bytes of payloads and files together. */
   signalLimits: { count: number; bytes: number };
   logLevel: LogLevel;
@@ -54,7 +56,8 @@ export interface Config {
 /** Setting name (kebab) → env var. The table README's configuration section is generated from. */
 export const SETTINGS = {
   'data-dir': { env: 'LONGHAUL_DATA_DIR', default: '$XDG_DATA_HOME/longhaul (else ~/.local/share/longhaul)', doc: 'where the embedded store lives' },
-  store: { env: 'LONGHAUL_STORE', default: 'sqlite', doc: '`sqlite` (longhaul.db in the data dir), `sqlite:/path/x.db`, `redis://host:port/db`, `memory` (tests only; nothing persists)' },
+  store: { env: 'LONGHAUL_STORE', default: 'sqlite', doc: '`sqlite` (longhaul.db in the data dir), `sqlite:/path/x.db`, `postgres://user@host:5432/db` (several instances; `?schema=name` for a schema of its own), `memory` (tests only; nothing persists)' },
+  'redis-url': { env: 'LONGHAUL_REDIS_URL', default: '', doc: '`redis://host:6379/0`: what several HTTP instances share briefly (expiring keys, change notifications, scheduler leases, resumable streams); `?prefix=lh:` for a key prefix of its own' },
   memory: { env: 'LONGHAUL_MEMORY', default: 'store', doc: '`store` (memory lives in the store); `agentcore` is not available yet' },
   'agentcore-memory-id': { env: 'LONGHAUL_AGENTCORE_MEMORY_ID', default: '', doc: 'AgentCore Memory id (memory=agentcore)' },
   'aws-region': { env: 'AWS_REGION', default: '', doc: 'AWS region (memory=agentcore)' },
@@ -115,9 +118,15 @@ const intIn = (min: number, max: number) =>
 
 const Schema = z.object({
   'data-dir': z.string().min(1),
-  store: z.string().refine((v) => v === 'sqlite' || v === 'memory' || v.startsWith('sqlite:') || /^rediss?:\/\//.test(v), {
-    message: 'must be `sqlite`, `sqlite:/path/file.db`, `redis://host:port/db` or `memory`',
-  }),
+  store: z
+    .string()
+    .refine((v) => !/^rediss?:\/\//.test(v), {
+      message: 'Redis is not a store: keep the durable data in PostgreSQL (LONGHAUL_STORE=postgres://…) and give Redis as LONGHAUL_REDIS_URL',
+    })
+    .refine((v) => v === 'sqlite' || v === 'memory' || v.startsWith('sqlite:') || /^postgres(ql)?:\/\/./.test(v), {
+      message: 'must be `sqlite`, `sqlite:/path/file.db`, `postgres://user@host:5432/db` or `memory`',
+    }),
+  'redis-url': z.string().refine((v) => v === '' || /^rediss?:\/\/./.test(v), { message: 'must be a redis:// or rediss:// URL' }),
   memory: z.enum(['store', 'agentcore']),
   'agentcore-memory-id': z.string(),
   'aws-region': z.string(),
@@ -219,6 +228,34 @@ function settingsFromFile(path: string): RawSettings {
   return out;
 }
 
+/** `postgres://…[?schema=name]`: the schema parameter is longhaul's (pg does not know it), taken out of the URL. */
+function postgresSpec(value: string): StoreSpec {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('Invalid configuration:\n  store (LONGHAUL_STORE): not a valid postgres:// URL.');
+  }
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('Invalid configuration:\n  store (LONGHAUL_STORE): ?schema= must be lower-case letters, digits and "_" (at most 63), starting with a letter or "_".');
+  }
+  return { kind: 'postgres', url: url.toString(), ...(schema ? { schema } : {}) };
+}
+
+/** `redis://…[?prefix=lh:]`: the prefix parameter is longhaul's, taken out of the URL. */
+function redisSettings(value: string): Config['redis'] {
+  if (!value) return null;
+  const url = new URL(value);
+  const prefix = url.searchParams.get('prefix') ?? 'lh:';
+  url.searchParams.delete('prefix');
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('Invalid configuration:\n  redis-url (LONGHAUL_REDIS_URL): ?prefix= must be 1-64 letters, digits, ":", "_", ".", "-".');
+  }
+  return { url: url.toString(), prefix };
+}
+
 /**
  * Builds the frozen config. `flags` (from the CLI) override env, which overrides the
  * optional JSON file. Throws ConfigError naming the setting, its env var and what is
@@ -248,7 +285,9 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
     const lines = r.error.issues.map((i) => {
       const name = String(i.path[0]) as SettingName;
       const s = SETTINGS[name];
-      return `${name} (${s?.env ?? '?'}=${JSON.stringify(raw[name])}): ${i.message}`;
+      // A URL's password never reaches a message.
+      const shown = typeof raw[name] === 'string' ? raw[name].replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@') : raw[name];
+      return `${name} (${s?.env ?? '?'}=${JSON.stringify(shown)}): ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -261,7 +300,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
   if (v.store === 'sqlite') store = { kind: 'sqlite', path: join(dataDir, 'longhaul.db') };
   else if (v.store === 'memory') store = { kind: 'memory' };
   else if (v.store.startsWith('sqlite:')) store = { kind: 'sqlite', path: resolve(v.store.slice('sqlite:'.length)) };
-  else store = { kind: 'redis', url: v.store };
+  else store = postgresSpec(v.store);
   if (v.memory === 'agentcore') {
     if (!v['agentcore-memory-id'] || !v['aws-region']) {
       throw new ConfigError('Invalid configuration:\n  memory (LONGHAUL_MEMORY=agentcore) needs LONGHAUL_AGENTCORE_MEMORY_ID and AWS_REGION.');
@@ -279,6 +318,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
   const config: Config = {
     dataDir,
     store,
+    redis: redisSettings(v['redis-url']),
     memory,
     tenant: v.tenant,
     actor: v.actor,

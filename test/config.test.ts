@@ -80,4 +80,36 @@ describe('config', () => {
   it('refuses durations past 100 years naming the setting', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_IDLE_TIMEOUT: '99999999999999999999d' } })).toThrow(/idle-timeout .*longer than 100 years/);
   });
+  describe('several instances: PostgreSQL and Redis', () => {
+    it('takes a postgres:// store, with ?schema= taken out of the URL', () => {
+      const c = loadConfig({ env: { ...base, LONGHAUL_STORE: 'postgres://longhaul:secret@db.internal:5432/longhaul?schema=team_a&sslmode=require' } });
+      expect(c.store).toEqual({ kind: 'postgres', url: 'postgres://longhaul:secret@db.internal:5432/longhaul?sslmode=require', schema: 'team_a' });
+      expect(loadConfig({ env: { ...base, LONGHAUL_STORE: 'postgresql://db/x' } }).store).toEqual({ kind: 'postgres', url: 'postgresql://db/x' });
+      expect(c.redis).toBeNull();
+    });
+
+    it('refuses a schema that is not a plain lower-case identifier', () => {
+      expect(() => loadConfig({ env: { ...base, LONGHAUL_STORE: 'postgres://db/x?schema=a;drop' } })).toThrow(/\?schema= must be lower-case/);
+      expect(() => loadConfig({ env: { ...base, LONGHAUL_STORE: 'postgres://db/x?schema=Public' } })).toThrow(/\?schema=/);
+    });
+
+    it('refuses Redis as the store, saying where it goes instead, and never shows a password', () => {
+      let message = '';
+      try {
+        loadConfig({ env: { ...base, LONGHAUL_STORE: 'redis://:hunter2@cache:6379/0' } });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/Redis is not a store.*LONGHAUL_REDIS_URL/);
+      expect(message).not.toContain('hunter2');
+      expect(message).toContain('redis://:***@cache:6379/0');
+    });
+
+    it('reads LONGHAUL_REDIS_URL with its key prefix (default lh:)', () => {
+      expect(loadConfig({ env: { ...base, LONGHAUL_REDIS_URL: 'redis://cache:6379/2' } }).redis).toEqual({ url: 'redis://cache:6379/2', prefix: 'lh:' });
+      expect(loadConfig({ env: { ...base, LONGHAUL_REDIS_URL: 'rediss://cache:6380/0?prefix=team-a:' } }).redis).toEqual({ url: 'rediss://cache:6380/0', prefix: 'team-a:' });
+      expect(() => loadConfig({ env: { ...base, LONGHAUL_REDIS_URL: 'http://cache' } })).toThrow(/redis-url .*redis:\/\//);
+      expect(() => loadConfig({ env: { ...base, LONGHAUL_REDIS_URL: 'redis://cache?prefix=a*b' } })).toThrow(/\?prefix= must be/);
+    });
+  });
 });

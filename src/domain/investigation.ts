@@ -36,3 +36,14 @@ export function assertInvestigationTransition(from: InvestigationStatus, to: Inv
 
 /** How closing maps to the termination reason of its sessions. */
 export const terminationForOutcome = (o: InvestigationOutcome) => (o === 'cancelled' ? 'cancelled' : 'completed') as 'cancelled' | 'completed';
+
+/** An open investigation as closing leaves it (after assertInvestigationTransition and the version check). */
+export function closedInvestigation(inv: Investigation, outcome: InvestigationOutcome, summary: string | null, now: number): Investigation {
+  return { ...inv, status: 'closed', outcome, summary, closedAt: now, updatedAt: now, version: inv.version + 1 };
+}
+
+/** An open investigation flagged overdue by the deadline sweep (once; it stays open). */
+export const overdueInvestigation = (inv: Investigation, now: number): Investigation => ({ ...inv, overdueAt: now, updatedAt: now, version: inv.version + 1 });
+
+/** An investigation touched: updatedAt now, one version more. */
+export const touchedInvestigation = (inv: Investigation, now: number): Investigation => ({ ...inv, updatedAt: now, version: inv.version + 1 });

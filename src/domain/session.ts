@@ -87,3 +87,33 @@ export function lifecycleVerdict(s: Session, now: number): TerminationReason | n
   if (now >= s.lastActivityAt + s.idleTimeoutMs) return 'idle_timeout';
   return null;
 }
+
+/**
+ * A session changed by `patch`: one version more, and its due time recomputed. The
+ * adapters write sessions only through this and the rules below.
+ */
+export function sessionWith(s: Session, patch: Partial<Session>): Session {
+  const next = { ...s, ...patch, version: s.version + 1 };
+  next.dueAt = sessionDueAt(next);
+  return next;
+}
+
+/** Work begins (beginWork): one more in flight, `active`, activity now. Callers refuse a terminated session first. */
+export const sessionWorkBegun = (s: Session, now: number): Session => sessionWith(s, { inflight: s.inflight + 1, status: 'active', lastActivityAt: now });
+
+/** Work ends (endWork): one less in flight (not below 0), `idle` at zero, activity now. */
+export function sessionWorkEnded(s: Session, now: number): Session {
+  const inflight = Math.max(0, s.inflight - 1);
+  return sessionWith(s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+}
+
+/** A short piece of work done (appendToSession): activity now, `idle` unless other work is in flight. Applied only when touchIsDue. */
+export const sessionTouched = (s: Session, now: number): Session => sessionWith(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now });
+
+/** A heartbeat: activity now, nothing else. */
+export const sessionHeartbeat = (s: Session, now: number): Session => sessionWith(s, { lastActivityAt: now });
+
+/** A session as termination leaves it: nothing in flight, never due again. */
+export function terminatedSession(s: Session, reason: TerminationReason, now: number): Session {
+  return { ...s, status: 'terminated', terminationReason: reason, terminatedAt: now, inflight: 0, dueAt: null, version: s.version + 1 };
+}

@@ -173,3 +173,38 @@ export interface Signal {
   receivedAt: number;
   actorId: string;
 }
+
+/**
+ * A task as cancelling leaves it (cancelTask, or closing its investigation): ended now,
+ * nothing scheduled, no lease. Callers check the transition (assertTaskTransition)
+ * where a refusal matters. Every store adapter applies this same rule.
+ */
+export function cancelledTask(task: Task, now: number): Task {
+  return { ...task, status: 'cancelled', runAt: null, leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now, version: task.version + 1 };
+}
+
+/** An open wait whose deadline passed, as expireWait leaves it. */
+export function expiredWait(wait: Wait, now: number): Wait {
+  return { ...wait, status: 'timed_out', resolvedAt: now };
+}
+
+/**
+ * The `waiting` task of a wait that expired: `timed_out` (ended now), or `pending` with
+ * wakeReason `deadline`, runnable now, when a worker will handle the escalation. Every
+ * store adapter applies this same rule.
+ */
+export function taskAfterWaitExpiry(task: Task, taskStatus: 'timed_out' | 'pending', now: number): Task {
+  return taskStatus === 'timed_out'
+    ? { ...task, status: 'timed_out', runAt: null, finishedAt: now, updatedAt: now, version: task.version + 1 }
+    : { ...task, status: 'pending', wakeReason: 'deadline', runAt: now, updatedAt: now, version: task.version + 1 };
+}
+
+/** An open wait resolved by a signal as it arrives. */
+export function resolvedWait(wait: Wait, signal: Pick<Signal, 'id' | 'receivedAt'>): Wait {
+  return { ...wait, status: 'resolved', resolvedAt: signal.receivedAt, signalId: signal.id };
+}
+
+/** A `waiting` task woken by the signal it waited for: `pending`, runnable from the signal's arrival. */
+export function taskWokenBySignal(task: Task, signal: Pick<Signal, 'receivedAt'>): Task {
+  return { ...task, status: 'pending', wakeReason: 'signal', runAt: signal.receivedAt, updatedAt: signal.receivedAt, version: task.version + 1 };
+}

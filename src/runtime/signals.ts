@@ -52,7 +52,12 @@ export class Signals {
     const t = this.d.store.tenant(caller.tenantId);
     const cacheKey = key === null ? null : tenantKey(caller.tenantId, 'idem', 'signal', inv.id, hashKey(key));
     if (cacheKey) {
-      const cached = await this.d.store.kv.get<{ signalId: string }>(cacheKey);
+      // The cache only answers repeats early; the store's idempotency is the guarantee,
+      // so a cache that cannot answer (Redis down) is a miss, not a failed delivery.
+      const cached = await this.d.store.kv.get<{ signalId: string }>(cacheKey).catch((e: unknown) => {
+        this.d.logger.warn('idempotency cache unavailable; the store decides', { error: e instanceof Error ? e.message : String(e) });
+        return undefined;
+      });
       if (cached) {
         const found = await t.getSignal(cached.signalId);
         const earlier = found && found.investigationId === inv.id && found.name === name ? found : null;
@@ -91,7 +96,12 @@ export class Signals {
     const r = await this.investigations.touchIfLive(caller, inv.id, deliver).catch((e: unknown) => {
       throw e instanceof SignalLimitError ? limitMessage(e) : e;
     });
-    if (cacheKey) await this.d.store.kv.set(cacheKey, { signalId: r.signal.id }, IDEMPOTENCY_CACHE_MS);
+    // After the commit: a cache that cannot be written must not turn an acknowledged delivery into an error.
+    if (cacheKey) {
+      await this.d.store.kv.set(cacheKey, { signalId: r.signal.id }, IDEMPOTENCY_CACHE_MS).catch((e: unknown) => {
+        this.d.logger.warn('idempotency cache not written; the store still holds the key', { error: e instanceof Error ? e.message : String(e) });
+      });
+    }
     if (!r.duplicate) {
       await t.touchInvestigation(inv.id, now);
       this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: inv.id });

@@ -10,6 +10,15 @@ import type { Job, JobResult } from './job.js';
  */
 export type SweepObserver = (job: string, ms: number, result: JobResult) => void;
 
+/**
+ * Where the run coordinator takes its per-slot leases instead of the store: Redis
+ * (store/adapters/redis/lease.ts `schedulerLeases`), shared by every instance. True when
+ * `owner` holds `name` for `ttlMs`; throws when it cannot tell (unreachable).
+ */
+export interface LeaseProvider {
+  acquire(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+}
+
 /** Passes one tick may make while a job reports more due work. Bounded. */
 const MAX_PASSES_PER_TICK = 5;
 
@@ -35,7 +44,12 @@ export function intervalToCron(ms: number): string {
 /**
  * Runs the sweeps: on node-cron schedules in production, by `tick()` in tests (with a
  * fake clock). With several instances on one store, node-cron's run coordinator takes
- * a store lease per scheduled slot, so each tick runs on one instance only.
+ * a lease per scheduled slot, so each tick runs on one instance only: from `leases`
+ * when given (Redis), else the store's. When the provider throws (Redis unreachable)
+ * the coordinator says so once and takes the store's lease instead until the provider
+ * answers again. Instances that disagree on whether Redis is reachable (a partial
+ * outage) lease in different places and may both run a slot; the sweeps are idempotent
+ * and claim their work atomically, so that costs a duplicate pass, never a double effect.
  */
 export class Scheduler {
   private tasks: ScheduledTask[] = [];
@@ -43,8 +57,28 @@ export class Scheduler {
 
   constructor(
     private readonly jobs: readonly Job[],
-    private readonly deps: { store: StorePort; clock: Clock; logger: Logger; owner: string; observe?: SweepObserver },
+    private readonly deps: { store: StorePort; clock: Clock; logger: Logger; owner: string; observe?: SweepObserver; leases?: LeaseProvider },
   ) {}
+
+  /** True while the lease provider is unreachable and the store's lease stands in. */
+  private leaseFallback = false;
+
+  /** Takes the slot's lease: the provider's, else (none, or it failed) the store's. */
+  private async acquireSlot(name: string, ttlMs: number): Promise<boolean> {
+    const { store, clock, owner, leases, logger } = this.deps;
+    if (leases) {
+      try {
+        const held = await leases.acquire(name, owner, ttlMs, clock.now());
+        if (this.leaseFallback) logger.info('lease provider reachable again; scheduler leases taken there');
+        this.leaseFallback = false;
+        return held;
+      } catch (e) {
+        if (!this.leaseFallback) logger.warn('lease provider failed; scheduler leases taken in the store until it answers', { error: e instanceof Error ? e.message : String(e) });
+        this.leaseFallback = true;
+      }
+    }
+    return store.acquireLease(name, owner, ttlMs, clock.now());
+  }
 
   jobNames(): string[] {
     return this.jobs.map((j) => j.name);
@@ -108,7 +142,6 @@ export class Scheduler {
       error: (m: string | Error) => log.error(String(m)),
       debug: (m: string | Error) => log.debug(String(m)),
     };
-    const { store, clock, owner } = this.deps;
     for (const job of this.jobs) {
       const task = cron.schedule(intervalToCron(job.intervalMs), () => this.drain(job), {
         name: `longhaul-${job.name}`,
@@ -116,7 +149,7 @@ export class Scheduler {
         distributed: true,
         distributedLease: Math.max(job.intervalMs, 1000),
         runCoordinator: {
-          shouldRun: (key, ttlMs) => store.acquireLease(`cron:${key}`, owner, ttlMs, clock.now()),
+          shouldRun: (key, ttlMs) => this.acquireSlot(`cron:${key}`, ttlMs),
         },
         logger: cronLogger,
         suppressMissedWarning: true,

@@ -1,17 +1,19 @@
-import { LonghaulError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import { createMemoryStore } from './adapters/memory.js';
+import { openPostgresStore } from './adapters/postgres/index.js';
 import { openSqliteStore } from './adapters/sqlite/index.js';
 import type { StorePort } from './port.js';
 
-/** Which store to open: the embedded SQLite file (default), in-process memory (tests), or Redis. */
-export type StoreSpec = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
+/** Which store to open: the embedded SQLite file (default), PostgreSQL (several instances), or in-process memory (tests). Redis is not a store (LONGHAUL_REDIS_URL holds what instances share briefly). */
+export type StoreSpec = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
 /**
  * Opens the store a spec names. `memory` warns that nothing persists; `sqlite` creates
  * the file (and its directory) on first run and applies pending schema migrations.
- * Throws StorageUnavailableError when the file cannot be opened.
+ * Throws StorageUnavailableError when the file cannot be opened. `postgres` opens a
+ * pool without waiting: it connects and migrates in the background, and its methods
+ * fail with StorageUnavailableError while the server cannot be reached.
  */
 export function openStore(spec: StoreSpec, logger: Logger, clock?: Clock): StorePort {
   switch (spec.kind) {
@@ -20,7 +22,7 @@ export function openStore(spec: StoreSpec, logger: Logger, clock?: Clock): Store
       return createMemoryStore();
     case 'sqlite':
       return openSqliteStore({ path: spec.path, logger, ...(clock ? { clock } : {}) });
-    case 'redis':
-      throw new LonghaulError('invalid_input', 'The redis store arrives with the hosting issue; use sqlite or memory');
+    case 'postgres':
+      return openPostgresStore({ url: spec.url, ...(spec.schema ? { schema: spec.schema } : {}), logger, ...(clock ? { clock } : {}) });
   }
 }

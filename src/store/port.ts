@@ -9,7 +9,7 @@ import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } fro
 
 /**
  * The storage port: domain operations, not get/set. Every adapter (memory, sqlite,
- * later redis) passes the same contract suite in test/contract/.
+ * postgres) passes the same contract suite in test/contract/.
  *
  * Tenant scope is structural: tenant data is reachable only through `tenant(id)`,
  * whose operations add the tenant to every key and query. The cross-tenant methods
@@ -21,7 +21,7 @@ import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } fro
  * conditions are parameters (`expectedVersion`, `leaseOwner`).
  */
 export interface StorePort {
-  readonly kind: 'memory' | 'sqlite' | 'redis';
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
   /** Human-readable location (file path, URL) for logs and `longhaul status`. */
   readonly location: string;
   tenant(tenantId: string): TenantStore;

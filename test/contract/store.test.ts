@@ -349,8 +349,4 @@ describe('openStore', () => {
     expect(fs.existsSync(file)).toBe(true);
     await s.close();
   });
-
-  it('refuses redis for now with a clear error', () => {
-    expect(() => openStore({ kind: 'redis', url: 'redis://localhost:6379/0' }, nullLogger)).toThrow(/redis store arrives with the hosting issue/);
-  });
 });

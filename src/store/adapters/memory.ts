@@ -8,12 +8,12 @@
 import { Keyv } from 'keyv';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import type { EventKind, MemoryEvent, NewEvent } from '../../domain/event.js';
-import { assertInvestigationTransition, type Investigation, type InvestigationStatus } from '../../domain/investigation.js';
+import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation, type InvestigationStatus } from '../../domain/investigation.js';
 import { namespaceHasPrefix } from '../../domain/namespace.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../domain/record.js';
 import type { InboxItem, Report } from '../../domain/report.js';
-import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
-import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
+import { sessionDueAt, sessionHeartbeat, sessionTouched, sessionWorkBegun, sessionWorkEnded, terminatedSession, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../domain/session.js';
+import { assertTaskTransition, cancelledTask, claimedTask, expiredWait, resolvedWait, taskAfterOutcome, taskAfterWaitExpiry, taskWokenBySignal, waitOnRegistration, isTerminalTask, OPEN_TASK_STATUSES, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../domain/task.js';
 import { signalBytes, signalLimitExceeded, type SignalTotals } from '../../domain/signal-limits.js';
 import { assertTenantId } from '../keys.js';
 import type { InvestigationCounts, ListOptions, Page, RecordWrite, StorePort, StoreStats, TenantStore } from '../port.js';
@@ -481,7 +481,7 @@ class MemoryTenantStore implements TenantStore {
       const d = this.d();
       const inv = this.mustInvestigation(input.id);
       if (inv.status !== 'open' || inv.overdueAt !== null) return null;
-      const flagged = { ...inv, overdueAt: input.now, updatedAt: input.now, version: inv.version + 1 };
+      const flagged = overdueInvestigation(inv, input.now);
       tx.set(d.investigations, inv.id, flagged);
       this.appendIn(tx, input.events);
       for (const i of input.inbox) this.insert(tx, d.inbox, i, 'inbox item');
@@ -492,7 +492,7 @@ class MemoryTenantStore implements TenantStore {
   async touchInvestigation(id: string, now: number) {
     this.atomic((tx) => {
       const inv = this.mustInvestigation(id);
-      tx.set(this.d().investigations, id, { ...inv, updatedAt: now, version: inv.version + 1 });
+      tx.set(this.d().investigations, id, touchedInvestigation(inv, now));
     });
   }
 
@@ -502,12 +502,12 @@ class MemoryTenantStore implements TenantStore {
       const inv = this.mustInvestigation(input.id);
       assertInvestigationTransition(inv.status, 'closed');
       if (inv.version !== input.expectedVersion) throw versionMovedError(inv, input.expectedVersion);
-      const closed: Investigation = { ...inv, status: 'closed', outcome: input.outcome, summary: input.summary, closedAt: input.now, updatedAt: input.now, version: inv.version + 1 };
+      const closed = closedInvestigation(inv, input.outcome, input.summary, input.now);
       tx.set(d.investigations, inv.id, closed);
       const cancelledTasks: Task[] = [];
       for (const t of d.tasks.values()) {
         if (t.investigationId !== inv.id || !OPEN_TASK_STATUSES.includes(t.status)) continue;
-        const c = cancelled(t, input.now);
+        const c = cancelledTask(t, input.now);
         tx.set(d.tasks, t.id, c);
         cancelledTasks.push(copyTask(c));
       }
@@ -517,7 +517,7 @@ class MemoryTenantStore implements TenantStore {
       const terminatedSessions: Session[] = [];
       for (const s of d.sessions.values()) {
         if (s.investigationId !== inv.id || s.status === 'terminated') continue;
-        const term = terminated(s, input.terminationReason, input.now);
+        const term = terminatedSession(s, input.terminationReason, input.now);
         tx.set(d.sessions, s.id, term);
         terminatedSessions.push(copy(term));
       }
@@ -554,10 +554,8 @@ class MemoryTenantStore implements TenantStore {
     });
   }
 
-  private updateSession(tx: Journal, s: Session, patch: Partial<Session>): Session {
-    const next = { ...s, ...patch, version: s.version + 1 };
-    next.dueAt = sessionDueAt(next);
-    tx.set(this.d().sessions, s.id, next);
+  private updateSession(tx: Journal, next: Session): Session {
+    tx.set(this.d().sessions, next.id, next);
     return copy(next);
   }
 
@@ -565,7 +563,7 @@ class MemoryTenantStore implements TenantStore {
     return this.atomic((tx) => {
       const s = this.mustSession(id);
       if (s.status === 'terminated') throw terminatedError('active');
-      return this.updateSession(tx, s, { inflight: s.inflight + 1, status: 'active', lastActivityAt: now });
+      return this.updateSession(tx, sessionWorkBegun(s, now));
     });
   }
 
@@ -574,8 +572,7 @@ class MemoryTenantStore implements TenantStore {
       const s = this.mustSession(id);
       // Work that outlived its session (terminated meanwhile) changes nothing.
       if (s.status === 'terminated') return copy(s);
-      const inflight = Math.max(0, s.inflight - 1);
-      return this.updateSession(tx, s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+      return this.updateSession(tx, sessionWorkEnded(s, now));
     });
   }
 
@@ -585,7 +582,7 @@ class MemoryTenantStore implements TenantStore {
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
       const stored = this.appendIn(tx, events);
-      const session = touchIsDue(s, now) ? this.updateSession(tx, s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now }) : copy(s);
+      const session = touchIsDue(s, now) ? this.updateSession(tx, sessionTouched(s, now)) : copy(s);
       return { session, events: stored };
     });
   }
@@ -594,7 +591,7 @@ class MemoryTenantStore implements TenantStore {
     return this.atomic((tx) => {
       const s = this.mustSession(id);
       if (s.status === 'terminated') return copy(s);
-      return this.updateSession(tx, s, { lastActivityAt: now });
+      return this.updateSession(tx, sessionHeartbeat(s, now));
     });
   }
 
@@ -602,7 +599,7 @@ class MemoryTenantStore implements TenantStore {
     return this.atomic((tx) => {
       const s = this.mustSession(id);
       if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
-      const term = terminated(s, reason, now);
+      const term = terminatedSession(s, reason, now);
       tx.set(this.d().sessions, id, term);
       return copy(term);
     });
@@ -720,15 +717,12 @@ class MemoryTenantStore implements TenantStore {
       const w = d.waits.get(input.waitId);
       if (!w) throw new NotFoundError('wait', input.waitId);
       if (w.status !== 'open') return null;
-      const expired: Wait = { ...w, status: 'timed_out', resolvedAt: input.now };
+      const expired = expiredWait(w, input.now);
       tx.set(d.waits, w.id, expired);
       const t = d.tasks.get(w.taskId);
       let task: Task | null = null;
       if (t && t.status === 'waiting') {
-        task =
-          input.taskStatus === 'timed_out'
-            ? { ...t, status: 'timed_out', runAt: null, finishedAt: input.now, updatedAt: input.now, version: t.version + 1 }
-            : { ...t, status: 'pending', wakeReason: 'deadline', runAt: input.now, updatedAt: input.now, version: t.version + 1 };
+        task = taskAfterWaitExpiry(t, input.taskStatus, input.now);
         tx.set(d.tasks, t.id, task);
         if (task.status === 'timed_out') this.closeOpenWaitsOfTask(tx, t.id, input.now);
       }
@@ -742,7 +736,7 @@ class MemoryTenantStore implements TenantStore {
     return this.atomic((tx) => {
       const t = this.mustTask(input.taskId);
       assertTaskTransition(t.status, 'cancelled');
-      const c = cancelled(t, input.now);
+      const c = cancelledTask(t, input.now);
       tx.set(this.d().tasks, t.id, c);
       this.closeOpenWaitsOfTask(tx, t.id, input.now);
       this.appendIn(tx, input.events);
@@ -778,12 +772,12 @@ class MemoryTenantStore implements TenantStore {
       const wokenTasks: Task[] = [];
       const open = [...d.waits.values()].filter((w) => w.investigationId === inv.id && w.signal === sig.name && w.status === 'open').sort(olderFirst);
       for (const w of open) {
-        const resolved: Wait = { ...w, status: 'resolved', resolvedAt: sig.receivedAt, signalId: sig.id };
+        const resolved = resolvedWait(w, sig);
         tx.set(d.waits, w.id, resolved);
         resolvedWaits.push(copy(resolved));
         const t = d.tasks.get(w.taskId);
         if (t && t.status === 'waiting') {
-          const woken: Task = { ...t, status: 'pending', wakeReason: 'signal', runAt: sig.receivedAt, updatedAt: sig.receivedAt, version: t.version + 1 };
+          const woken = taskWokenBySignal(t, sig);
           tx.set(d.tasks, t.id, woken);
           wokenTasks.push(copyTask(woken));
         }
@@ -1024,14 +1018,6 @@ function pageDesc<T extends { createdAt: number; id: string }>(sorted: T[], tag:
   const items = rest.slice(0, n);
   const last = items[items.length - 1];
   return { items: items.map(copy), total: sorted.length, nextCursor: rest.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
-}
-
-function cancelled(t: Task, now: number): Task {
-  return { ...t, status: 'cancelled', runAt: null, leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now, version: t.version + 1 };
-}
-
-function terminated(s: Session, reason: TerminationReason, now: number): Session {
-  return { ...s, status: 'terminated', terminationReason: reason, terminatedAt: now, inflight: 0, dueAt: null, version: s.version + 1 };
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];

@@ -1,6 +1,8 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../logger.js';
 import { STREAM_EVENTS_PER_STREAM, type StorePort } from '../../store/port.js';
 
 /**
@@ -32,6 +34,34 @@ export function storeStreamEventLog(store: StorePort, clock: Clock, ttlMs = STRE
     },
     after(eventId, limit = STREAM_EVENTS_PER_STREAM) {
       return store.streamEventsAfter(eventId, limit);
+    },
+  };
+}
+
+/**
+ * A log whose appends never fail the message they keep: when the log cannot be written
+ * (Redis or the store unreachable), the message still goes to the client, under an id
+ * that no log knows — resuming from it finds nothing and the SDK answers the resume with
+ * 400 instead of replaying. A stream is then not resumable for a while; a tool call's
+ * answer is never lost because its copy could not be kept. Said once per outage.
+ */
+export function unfailingEventLog(log: StreamEventLog, logger: Logger): StreamEventLog {
+  let failing = false;
+  return {
+    async append(streamId, message) {
+      try {
+        const id = await log.append(streamId, message);
+        if (failing) logger.info('resumable streams are kept again');
+        failing = false;
+        return id;
+      } catch (e) {
+        if (!failing) logger.warn('stream events cannot be kept: streams are not resumable until the log answers', { error: e instanceof Error ? e.message : String(e) });
+        failing = true;
+        return `unkept-${randomUUID()}`;
+      }
+    },
+    after(eventId, limit) {
+      return eventId.startsWith('unkept-') ? Promise.resolve(null) : log.after(eventId, limit);
     },
   };
 }

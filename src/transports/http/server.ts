@@ -9,7 +9,7 @@ import { systemClock } from '../../domain/clock.js';
 import { tools } from '../../mcp/tools/index.js';
 import { accessLog, stderrAccessLog, type AccessRecord } from './access-log.js';
 import { HttpTokenVerifier, localAuthInfo } from './auth.js';
-import { storeStreamEventLog, type StreamEventLog } from './event-log.js';
+import { unfailingEventLog, type StreamEventLog } from './event-log.js';
 import { healthRoutes } from './health.js';
 import { MAX_IN_FLIGHT_PER_PRINCIPAL, mcpEndpoint } from './mcp-endpoint.js';
 import { httpMetrics } from './metrics.js';
@@ -204,7 +204,7 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
   web.use(accessLog(o.accessLog ?? stderrAccessLog));
   web.use(hostHeaderValidation(allowedHostnames(host, config.http.publicUrl)));
   web.use(refuseQueryCredentials());
-  web.use(healthRoutes(app.store, () => draining));
+  web.use(healthRoutes(app.store, () => draining, app.readiness));
   if (!credentials) web.use(refuseProxiedLocalIdentity(`${config.tenant}/${config.actor}`));
   if (credentials) {
     const metadata = oauth?.authorizationServerMetadata;
@@ -259,7 +259,7 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
     mcpEndpoint({
       app,
       sessions,
-      eventLog: o.eventLog ?? storeStreamEventLog(app.store, app.clock),
+      eventLog: o.eventLog ?? unfailingEventLog(app.streamEvents, logger),
       readOnly: readOnlyTools(tools),
       resourceMetadataUrl: credentials ? resourceMetadataUrl : null,
       maxBodyBytes: o.maxBodyBytes ?? MAX_BODY_BYTES,

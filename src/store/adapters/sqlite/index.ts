@@ -11,12 +11,12 @@ import { Keyv } from 'keyv';
 import { systemClock, type Clock } from '../../../domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors.js';
 import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
-import { assertInvestigationTransition, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
+import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
 import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
 import { namespaceHasPrefix } from '../../../domain/namespace.js';
 import type { InboxItem } from '../../../domain/report.js';
-import { sessionDueAt, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
-import { assertTaskTransition, claimedTask, taskAfterOutcome, waitOnRegistration, isTerminalTask, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
+import { sessionDueAt, sessionHeartbeat, sessionTouched, sessionWorkBegun, sessionWorkEnded, terminatedSession, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
+import { assertTaskTransition, cancelledTask, claimedTask, expiredWait, resolvedWait, taskAfterOutcome, taskAfterWaitExpiry, taskWokenBySignal, waitOnRegistration, isTerminalTask, type Signal, type SignalAttachment, type Task, type TaskStatus, type Wait } from '../../../domain/task.js';
 import { signalBytes, signalLimitExceeded, type SignalTotals } from '../../../domain/signal-limits.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
@@ -503,7 +503,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const inv = this.mustInvestigation(input.id);
       if (inv.status !== 'open' || inv.overdueAt !== null) return null;
-      const flagged = this.update(C.investigations, { ...inv, overdueAt: input.now, updatedAt: input.now, version: inv.version + 1 });
+      const flagged = this.update(C.investigations, overdueInvestigation(inv, input.now));
       this.appendIn(input.events);
       for (const i of input.inbox) this.insert(C.inbox, i, 'inbox item');
       return flagged;
@@ -513,7 +513,7 @@ class SqliteTenantStore implements TenantStore {
   async touchInvestigation(id: string, now: number) {
     this.db.write(() => {
       const inv = this.mustInvestigation(id);
-      this.update(C.investigations, { ...inv, updatedAt: now, version: inv.version + 1 });
+      this.update(C.investigations, touchedInvestigation(inv, now));
     });
   }
 
@@ -523,12 +523,12 @@ class SqliteTenantStore implements TenantStore {
       assertInvestigationTransition(inv.status, 'closed');
       if (inv.version !== input.expectedVersion) throw versionMovedError(inv, input.expectedVersion);
       const now = input.now;
-      const closed = this.update(C.investigations, { ...inv, status: 'closed', outcome: input.outcome, summary: input.summary, closedAt: now, updatedAt: now, version: inv.version + 1 });
+      const closed = this.update(C.investigations, closedInvestigation(inv, input.outcome, input.summary, now));
       const open = this.list(C.tasks, `SELECT * FROM tasks WHERE tenant_id = ? AND investigation_id = ? AND status IN ('pending', 'running', 'waiting') ORDER BY created_at, id`, this.tenantId, inv.id);
-      const cancelledTasks = open.map((t) => this.update(C.tasks, cancelled(t, now)));
+      const cancelledTasks = open.map((t) => this.update(C.tasks, cancelledTask(t, now)));
       this.db.run(`UPDATE waits SET status = 'cancelled', resolved_at = ? WHERE tenant_id = ? AND investigation_id = ? AND status = 'open'`, now, this.tenantId, inv.id);
       const live = this.list(C.sessions, `SELECT * FROM sessions WHERE tenant_id = ? AND investigation_id = ? AND status <> 'terminated' ORDER BY started_at, id`, this.tenantId, inv.id);
-      const terminatedSessions = live.map((s) => this.update(C.sessions, terminated(s, input.terminationReason, now)));
+      const terminatedSessions = live.map((s) => this.update(C.sessions, terminatedSession(s, input.terminationReason, now)));
       this.appendIn(input.events);
       return { investigation: closed, cancelledTasks, terminatedSessions };
     });
@@ -569,9 +569,7 @@ class SqliteTenantStore implements TenantStore {
     });
   }
 
-  private updateSession(s: Session, patch: Partial<Session>): Session {
-    const next = { ...s, ...patch, version: s.version + 1 };
-    next.dueAt = sessionDueAt(next);
+  private updateSession(next: Session): Session {
     return this.update(C.sessions, next);
   }
 
@@ -579,7 +577,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const s = this.mustSession(id);
       if (s.status === 'terminated') throw terminatedError('active');
-      return this.updateSession(s, { inflight: s.inflight + 1, status: 'active', lastActivityAt: now });
+      return this.updateSession(sessionWorkBegun(s, now));
     });
   }
 
@@ -588,8 +586,7 @@ class SqliteTenantStore implements TenantStore {
       const s = this.mustSession(id);
       // Work that outlived its session (terminated meanwhile) changes nothing.
       if (s.status === 'terminated') return s;
-      const inflight = Math.max(0, s.inflight - 1);
-      return this.updateSession(s, { inflight, status: inflight === 0 ? 'idle' : 'active', lastActivityAt: now });
+      return this.updateSession(sessionWorkEnded(s, now));
     });
   }
 
@@ -599,7 +596,7 @@ class SqliteTenantStore implements TenantStore {
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
       const stored = this.appendIn(events, s);
-      const session = touchIsDue(s, now) ? this.updateSession(s, { status: s.inflight > 0 ? 'active' : 'idle', lastActivityAt: now }) : s;
+      const session = touchIsDue(s, now) ? this.updateSession(sessionTouched(s, now)) : s;
       return { session, events: stored };
     });
   }
@@ -608,7 +605,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const s = this.mustSession(id);
       if (s.status === 'terminated') return s;
-      return this.updateSession(s, { lastActivityAt: now });
+      return this.updateSession(sessionHeartbeat(s, now));
     });
   }
 
@@ -616,7 +613,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const s = this.mustSession(id);
       if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
-      return this.update(C.sessions, terminated(s, reason, now));
+      return this.update(C.sessions, terminatedSession(s, reason, now));
     });
   }
 
@@ -716,16 +713,11 @@ class SqliteTenantStore implements TenantStore {
       const w = this.must(C.waits, input.waitId, 'wait');
       if (w.status !== 'open') return null;
       const now = input.now;
-      const expired = this.update(C.waits, { ...w, status: 'timed_out', resolvedAt: now });
+      const expired = this.update(C.waits, expiredWait(w, now));
       const t = this.find(C.tasks, w.taskId);
       let task: Task | null = null;
       if (t && t.status === 'waiting') {
-        task = this.update(
-          C.tasks,
-          input.taskStatus === 'timed_out'
-            ? { ...t, status: 'timed_out', runAt: null, finishedAt: now, updatedAt: now, version: t.version + 1 }
-            : { ...t, status: 'pending', wakeReason: 'deadline', runAt: now, updatedAt: now, version: t.version + 1 },
-        );
+        task = this.update(C.tasks, taskAfterWaitExpiry(t, input.taskStatus, now));
         if (task.status === 'timed_out') this.closeOpenWaitsOfTask(t.id, now);
       }
       this.appendIn(input.events);
@@ -738,7 +730,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const t = this.must(C.tasks, input.taskId, 'task');
       assertTaskTransition(t.status, 'cancelled');
-      const c = this.update(C.tasks, cancelled(t, input.now));
+      const c = this.update(C.tasks, cancelledTask(t, input.now));
       this.closeOpenWaitsOfTask(t.id, input.now);
       this.appendIn(input.events);
       return c;
@@ -797,10 +789,10 @@ class SqliteTenantStore implements TenantStore {
       const resolvedWaits: Wait[] = [];
       const wokenTasks: Task[] = [];
       for (const w of open) {
-        resolvedWaits.push(this.update(C.waits, { ...w, status: 'resolved', resolvedAt: sig.receivedAt, signalId: sig.id }));
+        resolvedWaits.push(this.update(C.waits, resolvedWait(w, sig)));
         const t = this.find(C.tasks, w.taskId);
         if (t && t.status === 'waiting') {
-          wokenTasks.push(this.update(C.tasks, { ...t, status: 'pending', wakeReason: 'signal', runAt: sig.receivedAt, updatedAt: sig.receivedAt, version: t.version + 1 }));
+          wokenTasks.push(this.update(C.tasks, taskWokenBySignal(t, sig)));
         }
       }
       this.appendIn(input.events);
@@ -1160,14 +1152,6 @@ class SqliteTenantStore implements TenantStore {
 function byCreation(opts: ListOptions | undefined): string {
   const dir = opts?.order === 'desc' ? 'DESC' : 'ASC';
   return `ORDER BY created_at ${dir}, id ${dir} LIMIT ${sqlCount(listLimit(opts))}`;
-}
-
-function cancelled(t: Task, now: number): Task {
-  return { ...t, status: 'cancelled', runAt: null, leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now, version: t.version + 1 };
-}
-
-function terminated(s: Session, reason: TerminationReason, now: number): Session {
-  return { ...s, status: 'terminated', terminationReason: reason, terminatedAt: now, inflight: 0, dueAt: null, version: s.version + 1 };
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];

@@ -1,0 +1,410 @@
+/**
+ * Several instances: two built `serve --http` processes on one PostgreSQL schema and one
+ * Redis prefix (the local servers, a schema and a prefix of this run's own), driven by the
+ * real SDK client. And the faults, on servers this file starts for itself (the shared
+ * ones are never stopped): PostgreSQL restarting under one instance, Redis going away
+ * under another.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, connectHttp, post, rawSession, toolCall, type HttpClient } from '../transports/http/helpers.js';
+import { CLI, runCli, tempDir, waitFor } from './harness.js';
+
+const PG_URL = process.env.LONGHAUL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.LONGHAUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RUN = `${process.pid}_${Date.now().toString(36)}`;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+const withParam = (url: string, key: string, value: string) => {
+  const u = new URL(url);
+  u.searchParams.set(key, value);
+  return u.toString();
+};
+
+interface Instance {
+  proc: ChildProcess;
+  url: string;
+  mcp: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function instance(env: Record<string, string>): Promise<Instance> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [CLI, 'serve', '--http', '--port', String(port)], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LONGHAUL_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok, 30_000, `serve --http on ${port} ready (stderr: ${err.slice(-2_000)})`, 200);
+  return { proc, url, mcp: `${url}/mcp`, stderr: () => err, exited };
+}
+
+async function stop(i: Instance | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!i || i.proc.exitCode !== null || i.proc.signalCode !== null) return;
+  i.proc.kill(signal);
+  await Promise.race([i.exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (i.proc.exitCode === null && i.proc.signalCode === null) {
+    i.proc.kill('SIGKILL');
+    await i.exited;
+  }
+}
+
+/** The scheduler passes of `job` this instance has counted (its /metrics). */
+async function passes(i: Instance, token: string, job: string): Promise<number> {
+  const text = await (await fetch(`${i.url}/metrics`, { headers: bearer(token) })).text();
+  const m = new RegExp(`^longhaul_sweep_duration_seconds_count\\{job="${job}"\\} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const { createClient } = await import('@redis/client');
+  const c = createClient({ url: REDIS_URL });
+  await c.connect();
+  try {
+    // The prefix is this run's own (pid and time): nothing else matches it.
+    for await (const keys of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      const list = Array.isArray(keys) ? keys : [keys];
+      if (list.length) await c.del(list);
+    }
+  } finally {
+    c.destroy();
+  }
+}
+
+const investigation = (c: HttpClient, subject: string) =>
+  c.call('start_investigation', {
+    subject,
+    objective: `Check ${subject} before onboarding`,
+    tasks: [{ role: 'compliance', instructions: 'Check the bank statements', waitFor: { signal: 'bank_data', timeout: '3d' } }],
+  }) as Promise<{ investigation: { investigationId: string } }>;
+
+describe('two serve --http instances on one PostgreSQL and one Redis', () => {
+  const { dir, cleanup } = tempDir('longhaul-scale-');
+  const schema = `lh_e2e_${RUN}`;
+  const prefix = `lhtest:e2e:${RUN}:`;
+  const tokens = join(dir, 'tokens.json');
+  const shared = {
+    LONGHAUL_STORE: withParam(PG_URL, 'schema', schema),
+    LONGHAUL_REDIS_URL: withParam(REDIS_URL, 'prefix', prefix),
+    LONGHAUL_TOKENS_FILE: tokens,
+    LONGHAUL_SWEEP_INTERVAL: '1s',
+    LONGHAUL_EXTRACTION_INTERVAL: '1s',
+  };
+  let alice = '';
+  let globex = '';
+  let a: Instance | undefined;
+  let b: Instance | undefined;
+  const clients: HttpClient[] = [];
+  let tickWindow: { at: number; a: number; b: number };
+
+  beforeAll(async () => {
+    alice = runCli(['token', 'create', '--tenant', 'acme', '--actor', 'alice'], shared).stdout.trim();
+    globex = runCli(['token', 'create', '--tenant', 'globex', '--actor', 'gina'], shared).stdout.trim();
+    expect(alice).toMatch(/^lh_/);
+    // Both start at once: the migrations run once, under the advisory lock.
+    [a, b] = await Promise.all([instance({ ...shared, LONGHAUL_DATA_DIR: join(dir, 'a') }), instance({ ...shared, LONGHAUL_DATA_DIR: join(dir, 'b') })]);
+    tickWindow = { at: Date.now(), a: await passes(a, alice, 'lifecycle'), b: await passes(b, alice, 'lifecycle') };
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await Promise.allSettled([stop(a), stop(b)]);
+    await dropSchema(schema).catch(() => undefined);
+    await deleteRedisPrefix(prefix).catch(() => undefined);
+    cleanup();
+  }, 60_000);
+
+  it('a subscriber on instance B hears of a signal delivered on instance A', async () => {
+    const onA = await connectHttp(a!.mcp, alice);
+    const onB = await connectHttp(b!.mcp, alice);
+    clients.push(onA, onB);
+    const inv = (await investigation(onA, 'TechCorp')).investigation.investigationId;
+    const uri = `longhaul://investigations/${inv}`;
+    await onB.client.subscribeResource({ uri });
+    const r = await fetch(`${a!.url}/hooks/signals/${inv}/bank_data`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json', 'idempotency-key': 'bank-msg-1' },
+      body: JSON.stringify({ rows: 3 }),
+    });
+    expect(r.status, await r.clone().text()).toBe(202);
+    await waitFor(async () => onB.updated.includes(uri), 5_000, `resources/updated for ${uri} on instance B`, 50);
+    // What A wrote, B reads: one system of record.
+    const state = await onB.call('get_investigation', { investigationId: inv });
+    expect(state.signals.map((s: { name: string }) => s.name)).toEqual(['bank_data']);
+    // The same delivery again, on B: the idempotency key holds across instances.
+    const again = await fetch(`${b!.url}/hooks/signals/${inv}/bank_data`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json', 'idempotency-key': 'bank-msg-1' },
+      body: JSON.stringify({ rows: 3 }),
+    });
+    expect(again.status).toBe(202);
+    expect((await again.json()).duplicate).toBe(true);
+  }, 30_000);
+
+  it('an MCP session stays on the instance that opened it: another instance answers 404, and the client opens a new session there', async () => {
+    const sid = await rawSession(a!.mcp, bearer(alice));
+    const elsewhere = await post(b!.mcp, toolCall(2, 'list_investigations', { limit: 1 }), { ...bearer(alice), 'mcp-session-id': sid });
+    expect(elsewhere.status).toBe(404);
+    const json = await elsewhere.json();
+    expect(json.error.message).toMatch(/Session not found/);
+    const here = await post(a!.mcp, toolCall(2, 'list_investigations', { limit: 1 }), { ...bearer(alice), 'mcp-session-id': sid });
+    expect(here.status).toBe(200);
+    await here.text();
+  });
+
+  it("keeps tenants apart across instances: globex sees nothing of acme's", async () => {
+    const g = await connectHttp(b!.mcp, globex);
+    clients.push(g);
+    const page = await g.call('list_investigations', { limit: 50 });
+    expect(page.investigations).toEqual([]);
+  });
+
+  it('a client whose instance dies reconnects to the other and finds everything acknowledged', async () => {
+    const onA = await connectHttp(a!.mcp, alice);
+    const inv = (await investigation(onA, 'Northwind Trading')).investigation.investigationId;
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const text = `Finding ${i}: the payment to Northwind was split in two.`;
+      await onA.call('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text });
+      acknowledged.push(text);
+    }
+    a!.proc.kill('SIGKILL');
+    await a!.exited;
+    await onA.close().catch(() => undefined);
+    const onB = await connectHttp(b!.mcp, alice);
+    clients.push(onB);
+    const timeline = await onB.client.readResource({ uri: `longhaul://investigations/${inv}/timeline` });
+    const text = (timeline.contents[0] as { text: string }).text;
+    for (const t of acknowledged) expect(text).toContain(t);
+    const state = await onB.call('get_investigation', { investigationId: inv });
+    expect(state.findingsShown).toMatch(/of 25 findings/);
+    // B goes on alone: its scheduler now runs every tick.
+    a = await instance({ ...shared, LONGHAUL_DATA_DIR: join(dir, 'a') });
+    tickWindow = { at: Date.now(), a: await passes(a, alice, 'lifecycle'), b: await passes(b!, alice, 'lifecycle') };
+  }, 60_000);
+
+  it('runs each lifecycle tick once across the two instances for 60 one-second ticks', async () => {
+    const window = 62_000;
+    const left = tickWindow.at + window - Date.now();
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    const seconds = (Date.now() - tickWindow.at) / 1000;
+    const pa = (await passes(a!, alice, 'lifecycle')) - tickWindow.a;
+    const pb = (await passes(b!, alice, 'lifecycle')) - tickWindow.b;
+    // One pass per one-second tick whichever instance won it: about `seconds` in all.
+    // Without the coordinator each instance would run every tick (about 2 × seconds);
+    // test/store/redis shows that negative control with the coordinator switched off.
+    expect(pa + pb, `a ${pa}, b ${pb} passes in ${seconds.toFixed(1)} s`).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    expect(pa + pb, `a ${pa}, b ${pb} passes in ${seconds.toFixed(1)} s`).toBeGreaterThanOrEqual(Math.floor(seconds * 0.8));
+  }, 90_000);
+});
+
+// ---------------------------------------------------------------------------- faults
+
+const PG_BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'].find((d) => existsSync(join(d, 'initdb')));
+
+/** A PostgreSQL cluster of this test's own (initdb as the postgres user: initdb refuses root). */
+class PrivatePostgres {
+  readonly port: number;
+  readonly dir: string;
+  constructor(port: number, dir: string) {
+    this.port = port;
+    this.dir = dir;
+  }
+  private run(cmd: string, args: string[]) {
+    const asRoot = process.getuid?.() === 0;
+    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN!, cmd), ...args], { encoding: 'utf8' }) : spawnSync(join(PG_BIN!, cmd), args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.stdout || r.error?.message}`);
+  }
+  static async create(root: string): Promise<PrivatePostgres> {
+    if (!PG_BIN) throw new Error('PostgreSQL server binaries (initdb) not found under /usr/lib/postgresql/*/bin: install Debian\'s postgresql (.ci/run does)');
+    const dir = join(root, 'pgdata');
+    mkdirSync(root, { recursive: true });
+    if (process.getuid?.() === 0) {
+      // The server runs as postgres: it must reach its directory through the test's temp dir (0700 root).
+      chmodSync(dirname(root), 0o711);
+      spawnSync('chown', ['-R', 'postgres', root]);
+    }
+    const p = new PrivatePostgres(await freePort(), dir);
+    p.run('initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    p.start();
+    return p;
+  }
+  get url() {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+  start() {
+    this.run('pg_ctl', ['-D', this.dir, '-w', '-t', '30', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', join(this.dir, 'log'), 'start']);
+  }
+  stop() {
+    this.run('pg_ctl', ['-D', this.dir, '-w', '-m', 'fast', 'stop']);
+  }
+  destroy() {
+    try {
+      this.stop();
+    } catch {
+      /* already stopped */
+    }
+  }
+}
+
+/** A Redis server of this test's own, without persistence. */
+class PrivateRedis {
+  proc: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+  static async create(): Promise<PrivateRedis> {
+    const r = new PrivateRedis(await freePort());
+    await r.start();
+    return r;
+  }
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    if (!existsSync('/usr/bin/redis-server') && spawnSync('which', ['redis-server']).status !== 0) throw new Error('redis-server not found: install Debian\'s redis-server (.ci/run does)');
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(this.port, '127.0.0.1');
+          s.once('connect', () => (s.destroy(), resolve(true)));
+          s.once('error', () => resolve(false));
+        }),
+      10_000,
+      `redis-server on ${this.port}`,
+      50,
+    );
+  }
+  async kill() {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
+describe('faults', () => {
+  const { dir, cleanup } = tempDir('longhaul-faults-');
+  const tokens = join(dir, 'tokens.json');
+  let alice = '';
+  let privatePg: PrivatePostgres | undefined;
+  let privateRedis: PrivateRedis | undefined;
+  const schema = `lh_e2e_faults_${RUN}`;
+  const instances: Instance[] = [];
+  const clients: HttpClient[] = [];
+
+  beforeAll(() => {
+    alice = runCli(['token', 'create', '--tenant', 'acme', '--actor', 'alice'], { LONGHAUL_TOKENS_FILE: tokens }).stdout.trim();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await Promise.allSettled(instances.map((i) => stop(i)));
+    privatePg?.destroy();
+    await privateRedis?.kill();
+    await dropSchema(schema).catch(() => undefined);
+    cleanup();
+  }, 60_000);
+
+  it('PostgreSQL restarting: calls fail with storage_unavailable and a retry hint, nothing half-written, and the server recovers by itself', async () => {
+    privatePg = await PrivatePostgres.create(join(dir, 'pg'));
+    const i = await instance({ LONGHAUL_STORE: privatePg.url, LONGHAUL_TOKENS_FILE: tokens, LONGHAUL_DATA_DIR: join(dir, 'pg-instance') });
+    instances.push(i);
+    const c = await connectHttp(i.mcp, alice);
+    clients.push(c);
+    const inv = (await investigation(c, 'TechCorp')).investigation.investigationId;
+    await c.call('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text: 'Before the restart.' });
+
+    privatePg.stop();
+    const failed = await c.callRaw('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text: 'While PostgreSQL is down.' });
+    expect(failed.isError).toBe(true);
+    const text = (failed.content[0] as { text: string }).text;
+    expect(text).toMatch(/^\[storage_unavailable\] /);
+    expect(text).toMatch(/retry|try again/i);
+    expect((await fetch(`${i.url}/readyz`)).status).toBe(503);
+
+    privatePg.start();
+    await waitFor(async () => (await fetch(`${i.url}/readyz`)).ok, 20_000, 'readyz after PostgreSQL came back', 200);
+    await waitFor(
+      async () => !(await c.callRaw('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text: 'After the restart.' })).isError,
+      20_000,
+      'record_event after PostgreSQL came back',
+      250,
+    );
+    const timeline = (await c.client.readResource({ uri: `longhaul://investigations/${inv}/timeline` })).contents[0] as { text: string };
+    expect(timeline.text).toContain('Before the restart.');
+    expect(timeline.text).toContain('After the restart.');
+    expect(timeline.text).not.toContain('While PostgreSQL is down.');
+    expect(i.proc.exitCode).toBeNull();
+  }, 120_000);
+
+  it('Redis down: durable work goes on, /readyz says what is degraded, and Redis coming back is picked up', async () => {
+    privateRedis = await PrivateRedis.create();
+    const i = await instance({
+      LONGHAUL_STORE: withParam(PG_URL, 'schema', schema),
+      LONGHAUL_REDIS_URL: privateRedis.url,
+      LONGHAUL_TOKENS_FILE: tokens,
+      LONGHAUL_DATA_DIR: join(dir, 'redis-instance'),
+      LONGHAUL_SWEEP_INTERVAL: '1s',
+    });
+    instances.push(i);
+    const c = await connectHttp(i.mcp, alice);
+    clients.push(c);
+    expect(await (await fetch(`${i.url}/readyz`)).json()).toMatchObject({ status: 'ready', dependencies: { redis: 'ok' } });
+
+    await privateRedis.kill();
+    const ready = await waitFor(
+      async () => {
+        const r = await fetch(`${i.url}/readyz`);
+        const body = await r.json();
+        return r.status === 200 && body.status === 'degraded' ? body : null;
+      },
+      10_000,
+      'readyz degraded without Redis',
+      200,
+    );
+    expect(ready.dependencies.redis).toMatch(/^unavailable: /);
+    // Durable work goes on: the store is the system of record.
+    const inv = (await investigation(c, 'Globex')).investigation.investigationId;
+    await c.call('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text: 'Written while Redis is down.' });
+    const r = await fetch(`${i.url}/hooks/signals/${inv}/bank_data`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json', 'idempotency-key': 'down-1' },
+      body: '{}',
+    });
+    expect(r.status, await r.clone().text()).toBe(202);
+    // The scheduler goes on through the store's lease.
+    const before = await passes(i, alice, 'lifecycle');
+    await waitFor(async () => (await passes(i, alice, 'lifecycle')) >= before + 2, 10_000, 'lifecycle ticks without Redis', 250);
+
+    await privateRedis.start();
+    await waitFor(async () => (await (await fetch(`${i.url}/readyz`)).json()).status === 'ready', 20_000, 'readyz ready when Redis is back', 250);
+    expect(i.proc.exitCode).toBeNull();
+  }, 120_000);
+});
