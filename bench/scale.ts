@@ -140,7 +140,8 @@ async function startInstance(dir: string, env: Record<string, string>): Promise<
   const proc = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--http', '--port', String(port)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LONGHAUL_DATA_DIR: dir, LONGHAUL_LOG_LEVEL: 'warn', LONGHAUL_HTTP_RATE_LIMIT: '1000000000/1m', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // The access log (a line per request on stderr) would bury the bench's own output.
+    stdio: ['ignore', 'ignore', 'ignore'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

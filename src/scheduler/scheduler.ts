@@ -17,6 +17,13 @@ export type SweepObserver = (job: string, ms: number, result: JobResult) => void
  */
 export interface LeaseProvider {
   acquire(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /**
+   * Is the lease `owner` took on `name` still its own, under the same fencing token? A
+   * tick that makes several passes asks before each further pass, so an instance that
+   * was paused past its lease (and lost the slot to another) stops instead of sweeping
+   * on. Absent: not checked. Throws when it cannot tell.
+   */
+  stillHeld?(name: string, owner: string): Promise<boolean>;
 }
 
 /** Passes one tick may make while a job reports more due work. Bounded. */
@@ -62,22 +69,45 @@ export class Scheduler {
 
   /** True while the lease provider is unreachable and the store's lease stands in. */
   private leaseFallback = false;
+  /** Per job, the lease of the slot it is running: where it came from, to check before each further pass. */
+  private readonly slots = new Map<string, { name: string; ttlMs: number; from: 'provider' | 'store' }>();
 
-  /** Takes the slot's lease: the provider's, else (none, or it failed) the store's. */
-  private async acquireSlot(name: string, ttlMs: number): Promise<boolean> {
+  /** Takes the slot's lease: the provider's, else (none, or it failed) the store's. Remembers it for `job`. */
+  private async acquireSlot(job: string, name: string, ttlMs: number): Promise<boolean> {
     const { store, clock, owner, leases, logger } = this.deps;
     if (leases) {
       try {
         const held = await leases.acquire(name, owner, ttlMs, clock.now());
         if (this.leaseFallback) logger.info('lease provider reachable again; scheduler leases taken there');
         this.leaseFallback = false;
+        if (held) this.slots.set(job, { name, ttlMs, from: 'provider' });
         return held;
       } catch (e) {
         if (!this.leaseFallback) logger.warn('lease provider failed; scheduler leases taken in the store until it answers', { error: e instanceof Error ? e.message : String(e) });
         this.leaseFallback = true;
       }
     }
-    return store.acquireLease(name, owner, ttlMs, clock.now());
+    const held = await store.acquireLease(name, owner, ttlMs, clock.now());
+    if (held) this.slots.set(job, { name, ttlMs, from: 'store' });
+    return held;
+  }
+
+  /**
+   * Before a further pass of a tick: is the slot's lease still this instance's? The
+   * provider's by its fencing token; the store's by renewing it (a renewal fails once
+   * another owner took the expired lease). Unknown (the check failed): stop, the next
+   * tick goes on.
+   */
+  private async slotStillHeld(job: string): Promise<boolean> {
+    const slot = this.slots.get(job);
+    if (!slot) return true; // tick() and the start-up catch-up run outside any slot
+    const { store, clock, owner, leases } = this.deps;
+    try {
+      if (slot.from === 'provider') return leases?.stillHeld ? await leases.stillHeld(slot.name, owner) : true;
+      return await store.acquireLease(slot.name, owner, slot.ttlMs, clock.now());
+    } catch {
+      return false;
+    }
   }
 
   jobNames(): string[] {
@@ -119,9 +149,13 @@ export class Scheduler {
     return p;
   }
 
-  private async drain(job: Job): Promise<number> {
+  private async drain(job: Job, inSlot = false): Promise<number> {
     let total = 0;
     for (let i = 0; i < MAX_PASSES_PER_TICK; i++) {
+      if (inSlot && i > 0 && !(await this.slotStillHeld(job.name))) {
+        this.deps.logger.warn('scheduler lease lost during a tick (this instance was paused past it?); stopping the tick', { job: job.name });
+        break;
+      }
       const r = await this.runOnce(job);
       total += r.processed;
       if (!r.more) break;
@@ -143,13 +177,13 @@ export class Scheduler {
       debug: (m: string | Error) => log.debug(String(m)),
     };
     for (const job of this.jobs) {
-      const task = cron.schedule(intervalToCron(job.intervalMs), () => this.drain(job), {
+      const task = cron.schedule(intervalToCron(job.intervalMs), () => this.drain(job, true), {
         name: `longhaul-${job.name}`,
         noOverlap: true,
         distributed: true,
         distributedLease: Math.max(job.intervalMs, 1000),
         runCoordinator: {
-          shouldRun: (key, ttlMs) => this.acquireSlot(`cron:${key}`, ttlMs),
+          shouldRun: (key, ttlMs) => this.acquireSlot(job.name, `cron:${key}`, ttlMs),
         },
         logger: cronLogger,
         suppressMissedWarning: true,

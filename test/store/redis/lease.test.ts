@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/domain/errors.js';
 import type { RedisConnection } from '../../../src/store/adapters/redis/connection.js';
-import { redisLeases, type RedisLeases } from '../../../src/store/adapters/redis/lease.js';
+import { redisLeases, schedulerLeases, type RedisLeases } from '../../../src/store/adapters/redis/lease.js';
 import { CreatedKeys, openTestRedis, sleep, uniquePrefix } from './helpers.js';
 
 describe('redis leases with fencing tokens', () => {
@@ -112,5 +112,19 @@ describe('redis leases with fencing tokens', () => {
     await expect(a.acquire('a b', 'owner-a', 1000)).rejects.toBeInstanceOf(InvalidInputError);
     await expect(a.check('x:..:y', 1)).rejects.toBeInstanceOf(InvalidInputError);
     await expect(a.acquire('ok', 'owner-a', 0)).rejects.toBeInstanceOf(InvalidInputError);
+  });
+  it("the scheduler's provider says a slot is no longer held once its lease expired and another owner took it", async () => {
+    const lease = name();
+    const pa = schedulerLeases(a);
+    const pb = schedulerLeases(b);
+    expect(await pa.acquire(lease, 'owner-a', 150, 0)).toBe(true);
+    expect(await pa.stillHeld(lease, 'owner-a')).toBe(true);
+    expect(await pb.acquire(lease, 'owner-b', 5_000, 0)).toBe(false);
+    await sleep(250); // owner-a "paused" past its lease
+    expect(await pb.acquire(lease, 'owner-b', 5_000, 0)).toBe(true);
+    expect(await pa.stillHeld(lease, 'owner-a')).toBe(false);
+    expect(await pb.stillHeld(lease, 'owner-b')).toBe(true);
+    // A name this provider never gave out is not held.
+    expect(await pa.stillHeld(name(), 'owner-a')).toBe(false);
   });
 });

@@ -130,13 +130,32 @@ export function redisLeases(conn: RedisConnection): RedisLeases {
 /** The lease a Scheduler takes per cron slot (src/scheduler/scheduler.ts `LeaseProvider`). */
 export interface SchedulerLeases {
   acquire(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** True while the lease this provider gave `owner` on `name` is still held under the same fencing token. */
+  stillHeld(name: string, owner: string): Promise<boolean>;
 }
 
-/** Adapts RedisLeases to the Scheduler's lease provider: true when this owner holds the slot's lease. Errors propagate (the Scheduler falls back to the store's lease). */
+/** Slot leases whose token is remembered for stillHeld: a job runs one slot at a time, so a few are plenty. */
+const REMEMBERED_SLOTS = 256;
+
+/**
+ * Adapts RedisLeases to the Scheduler's lease provider: true when this owner holds the
+ * slot's lease; `stillHeld` re-checks it by the fencing token it was acquired with.
+ * Errors propagate (the Scheduler falls back to the store's lease).
+ */
 export function schedulerLeases(leases: RedisLeases): SchedulerLeases {
+  const tokens = new Map<string, number>();
   return {
     async acquire(name, owner, ttlMs) {
-      return (await leases.acquire(name, owner, ttlMs)) !== null;
+      const held = await leases.acquire(name, owner, ttlMs);
+      if (!held) return false;
+      tokens.delete(`${owner}\n${name}`);
+      tokens.set(`${owner}\n${name}`, held.token);
+      if (tokens.size > REMEMBERED_SLOTS) tokens.delete(tokens.keys().next().value!);
+      return true;
+    },
+    async stillHeld(name, owner) {
+      const token = tokens.get(`${owner}\n${name}`);
+      return token !== undefined && (await leases.check(name, token));
     },
   };
 }
