@@ -225,7 +225,7 @@ async function status(argv: string[]): Promise<void> {
     const sources = await app.sources.for(app.config.tenant).status();
     if (values.json) return out(JSON.stringify({ ...s, sources }, null, 2));
     const lines = [
-      `store: ${app.store.location}`,
+      `store: ${app.store.location}${app.config.store.kind === 'postgres' ? ` (schema ${app.config.store.schema ?? 'public'})` : ''}`,
       `sessions: ${Object.entries(s.sessionsByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `open investigations: ${s.openInvestigations}`,
       `tasks: ${Object.entries(s.tasksByStatus).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,

@@ -6,7 +6,8 @@
  * under another.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -177,6 +178,16 @@ describe('two serve --http instances on one PostgreSQL and one Redis', () => {
     const here = await post(a!.mcp, toolCall(2, 'list_investigations', { limit: 1 }), { ...bearer(alice), 'mcp-session-id': sid });
     expect(here.status).toBe(200);
     await here.text();
+  });
+
+  it('longhaul migrate finds the schema up to date, and longhaul status reads PostgreSQL', async () => {
+    const m = runCli(['migrate'], shared);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(new RegExp(`schema ${schema}\\) is up to date`));
+    const st = runCli(['status'], { ...shared, LONGHAUL_DATA_DIR: join(dir, 'cli') });
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stdout).toContain(`(schema ${schema})`);
+    expect(st.stdout).toMatch(/open investigations: [1-9]/);
   });
 
   it("keeps tenants apart across instances: globex sees nothing of acme's", async () => {
@@ -362,6 +373,75 @@ describe('faults', () => {
     expect(timeline.text).toContain('After the restart.');
     expect(timeline.text).not.toContain('While PostgreSQL is down.');
     expect(i.proc.exitCode).toBeNull();
+  }, 120_000);
+
+  it('an instance killed mid-task: its task lease expires and another instance finishes the task, exactly once', async () => {
+    const schema2 = `lh_e2e_takeover_${RUN}`;
+    const docs = join(dir, 'docs');
+    mkdirSync(docs, { recursive: true });
+    writeFileSync(join(docs, 'payments.md'), '# Payments 2024\n\nTechCorp received a payment of 48,000 EUR from Northwind Trading on 14 March 2024 for consulting.\n');
+    // A model that never answers: instance A's worker waits on it, mid-task, until A dies.
+    let modelCalls = 0;
+    const stall = createHttpServer((req) => {
+      modelCalls++;
+      req.resume(); // never answered
+    });
+    await new Promise<void>((r) => stall.listen(0, '127.0.0.1', () => r()));
+    const stallUrl = `http://127.0.0.1:${(stall.address() as { port: number }).port}/v1`;
+    const takeoverTokens = join(dir, 'takeover-tokens.json');
+    const token = runCli(['token', 'create', '--tenant', 'acme', '--actor', 'alice'], { LONGHAUL_TOKENS_FILE: takeoverTokens }).stdout.trim();
+    const common = {
+      LONGHAUL_STORE: withParam(PG_URL, 'schema', schema2),
+      LONGHAUL_TOKENS_FILE: takeoverTokens,
+      LONGHAUL_TENANT: 'acme',
+      LONGHAUL_SOURCES: docs,
+      LONGHAUL_TASK_LEASE: '2s',
+      LONGHAUL_SWEEP_INTERVAL: '1s',
+    };
+    try {
+      const a = await instance({ ...common, LONGHAUL_DATA_DIR: join(dir, 'takeover-a'), LONGHAUL_MODEL: `openai:${stallUrl}` });
+      instances.push(a);
+      const ca = await connectHttp(a.mcp, token);
+      clients.push(ca);
+      await waitFor(async () => {
+        const r = await ca.client.readResource({ uri: 'longhaul://sources' });
+        const j = JSON.parse((r.contents[0] as { text: string }).text);
+        return j.sources?.[0]?.documents > 0;
+      }, 20_000, 'the sources indexed on A', 200);
+      const started = await ca.call('start_investigation', {
+        subject: 'TechCorp',
+        objective: 'Check TechCorp before onboarding',
+        tasks: [{ role: 'retrieval', instructions: 'Find internal documents about TechCorp payments from Northwind Trading' }],
+      });
+      const inv = started.investigation.investigationId;
+      await waitFor(async () => modelCalls > 0, 20_000, "A's worker calling the model mid-task", 100);
+      const running = await ca.call('get_investigation', { investigationId: inv });
+      expect(running.tasks[0].status).toBe('running');
+      a.proc.kill('SIGKILL');
+      await a.exited;
+
+      const b = await instance({ ...common, LONGHAUL_DATA_DIR: join(dir, 'takeover-b') });
+      instances.push(b);
+      const cb = await connectHttp(b.mcp, token);
+      clients.push(cb);
+      const done = await waitFor(async () => {
+        const st = await cb.call('get_investigation', { investigationId: inv });
+        return st.tasks[0].status === 'completed' ? st : null;
+      }, 30_000, 'the task finished on B', 250);
+      const task = done.tasks[0];
+      expect(task.attempts).toBe(2);
+      expect(JSON.stringify(task.result)).toContain('Northwind');
+      // Exactly once: one completion in the timeline, written by B's worker.
+      const tl = await cb.client.readResource({ uri: `longhaul://investigations/${inv}/timeline` });
+      const events = JSON.parse((tl.contents[0] as { text: string }).text).events as Array<{ kind: string; text: string; data?: { taskId?: string; status?: string } }>;
+      const completions = events.filter((e) => e.kind === 'status' && e.data?.taskId === task.taskId && e.data?.status === 'completed');
+      expect(completions, JSON.stringify(events.map((e) => e.text))).toHaveLength(1);
+      expect(modelCalls).toBe(1); // B runs without a model: A's call was the only one
+    } finally {
+      stall.closeAllConnections();
+      stall.close();
+      await dropSchema(schema2).catch(() => undefined);
+    }
   }, 120_000);
 
   it('Redis down: durable work goes on, /readyz says what is degraded, and Redis coming back is picked up', async () => {
