@@ -8,8 +8,8 @@ import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
 
 /**
- * The storage port: domain operations, not get/set. Every adapter (memory, sqlite,
- * postgres) passes the same contract suite in test/contract/.
+ * The storage port: domain operations, not get/set. Every adapter (sqlite — also on
+ * `:memory:` for tests — and postgres) passes the same contract suite in test/contract/.
  *
  * Tenant scope is structural: tenant data is reachable only through `tenant(id)`,
  * whose operations add the tenant to every key and query. The cross-tenant methods
@@ -21,7 +21,8 @@ import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } fro
  * conditions are parameters (`expectedVersion`, `leaseOwner`).
  */
 export interface StorePort {
-  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /** The adapter; an in-memory store is the SQLite adapter on `:memory:` (kind `sqlite`). */
+  readonly kind: 'sqlite' | 'postgres';
   /** Human-readable location (file path, URL) for logs and `longhaul status`. */
   readonly location: string;
   tenant(tenantId: string): TenantStore;

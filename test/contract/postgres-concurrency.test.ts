@@ -28,8 +28,10 @@ const freshSchema = () => {
   admin.track(schema);
   return schema;
 };
+/** This file's connections, by name: the tests that kill connections kill only these (other files share the server). */
+const APP = `longhaul-race-${process.pid}`;
 const open = (schema: string) => {
-  const s = openPostgresStore({ url: PG_URL, schema, poolMax: 4 });
+  const s = openPostgresStore({ url: PG_URL, schema, poolMax: 4, applicationName: APP });
   stores.push(s);
   return s;
 };
@@ -196,7 +198,7 @@ describe('postgres store when the server is unreachable or drops connections', (
       await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(schema, 'events|acme')]);
       const append = t.appendEvents([f.event({ investigationId: inv.id })]);
       const waiting = async () =>
-        (await admin.pool.query(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%' AND pid <> pg_backend_pid()`)).rows as Array<{ pid: number }>;
+        (await admin.pool.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%' AND pid <> pg_backend_pid()`, [APP])).rows as Array<{ pid: number }>;
       let blocked: Array<{ pid: number }> = [];
       for (let i = 0; i < 200 && blocked.length === 0; i++) {
         blocked = await waiting();
@@ -211,7 +213,7 @@ describe('postgres store when the server is unreachable or drops connections', (
       holder.release();
     }
     // Kill every idle connection of the store's pool too: the pool drops them (no crash) and reconnects.
-    await admin.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'longhaul' AND pid <> pg_backend_pid() AND datname = current_database() AND query NOT LIKE '%pg_stat_activity%'`);
+    await admin.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid() AND datname = current_database() AND query NOT LIKE '%pg_stat_activity%'`, [APP]);
     await new Promise((r) => setTimeout(r, 100));
     expect((await t.getInvestigation(inv.id))?.id).toBe(inv.id);
     const [e] = await t.appendEvents([f.event({ investigationId: inv.id, text: 'after the restart' })]);

@@ -7,8 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ConflictError, StorageUnavailableError } from '../../src/domain/errors.js';
 import { Db, mapSqliteError, sqlCount } from '../../src/store/adapters/sqlite/db.js';
 import { nullLogger } from '../../src/logger.js';
-import { createMemoryStore } from '../../src/store/adapters/memory.js';
-import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
+import { createMemoryStore, openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import { MIGRATIONS } from '../../src/store/adapters/sqlite/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { StorePort } from '../../src/store/port.js';
@@ -35,7 +34,20 @@ afterAll(() => {
   for (const d of kept.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-runStoreContract('memory', async () => createMemoryStore());
+/** Runs `fn` with an empty temp dir as the cwd, where a file called `:memory:` would land, and checks it stays empty. */
+const inEmptyCwd = async (fn: () => Promise<void>) => {
+  const cwd = process.cwd();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-cwd-'));
+  dirs.push(dir);
+  process.chdir(dir);
+  try {
+    await fn();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  } finally {
+    process.chdir(cwd);
+  }
+};
+
 runStoreContract('sqlite', async () => openSqliteStore({ path: tempDb() }));
 
 describe('sqlite store', () => {
@@ -333,14 +345,53 @@ describe('sqlCount (row counts written into SQL, never bound)', () => {
   });
 });
 
-describe('openStore', () => {
-  it('opens memory with a warning that nothing persists', async () => {
-    const warnings: string[] = [];
-    const s = openStore({ kind: 'memory' }, { ...nullLogger, warn: (m: string) => warnings.push(m), child: () => nullLogger });
-    expect(s.kind).toBe('memory');
-    expect(warnings.join(' ')).toMatch(/nothing persists/);
-    await s.close();
+describe('sqlite store on :memory:', () => {
+  it('keeps the database in memory: no file, no WAL, location :memory:', () =>
+    inEmptyCwd(async () => {
+      for (const s of [openSqliteStore({ path: ':memory:' }), createMemoryStore()]) {
+        expect(s.kind).toBe('sqlite');
+        expect(s.location).toBe(':memory:');
+        const f = fixtures('acme');
+        const { inv } = await openInvestigation(s.tenant('acme'), f);
+        expect((await s.tenant('acme').getInvestigation(inv.id))?.id).toBe(inv.id);
+        await s.kv.set('k', 1);
+        expect(await s.kv.get('k')).toBe(1);
+        await s.close();
+        await expect(s.tenant('acme').getInvestigation(inv.id)).rejects.toThrow(/store at :memory: is closed/);
+      }
+      const db = Db.open(':memory:');
+      try {
+        expect(db.location).toBe(':memory:');
+        expect(db.raw.pragma('journal_mode', { simple: true })).toBe('memory');
+        expect(db.raw.pragma('busy_timeout', { simple: true })).toBe(5000);
+      } finally {
+        db.close();
+      }
+    }));
+
+  it('gives every store its own empty database', async () => {
+    const [a, b] = [createMemoryStore(), createMemoryStore()];
+    try {
+      const f = fixtures('acme');
+      const { inv } = await openInvestigation(a.tenant('acme'), f);
+      expect(await b.tenant('acme').getInvestigation(inv.id)).toBeNull();
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
+});
+
+describe('openStore', () => {
+  it('opens memory (SQLite on :memory:) with a warning that nothing persists', () =>
+    inEmptyCwd(async () => {
+      const warnings: string[] = [];
+      const s = openStore({ kind: 'memory' }, { ...nullLogger, warn: (m: string) => warnings.push(m), child: () => nullLogger });
+      expect(s.kind).toBe('sqlite');
+      expect(s.location).toBe(':memory:');
+      expect(warnings.join(' ')).toMatch(/nothing persists/);
+      await s.close();
+    }));
 
   it('opens sqlite at the given path', async () => {
     const file = tempDb();

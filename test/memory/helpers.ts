@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/domain/clock.js';
@@ -9,7 +8,7 @@ import { ChangeFeed } from '../../src/runtime/change-feed.js';
 import type { Caller, RuntimeDeps } from '../../src/runtime/deps.js';
 import { ModelRegistry, type CompletionRequest, type Model } from '../../src/runtime/model.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { createMemoryStore } from '../../src/store/adapters/memory.js';
+import { createMemoryStore, openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import type { StorePort } from '../../src/store/port.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
@@ -19,19 +18,15 @@ export const DAY = 86_400_000;
 
 export const alice: Caller = { tenantId: 'acme', actorId: 'alice' };
 
-/** The adapters memory runs on: every behavioural test runs against each. */
-const ALL_ADAPTERS: Array<{ name: string; open: () => Promise<{ store: StorePort; cleanup: () => Promise<void> }> }> = [
-  {
-    name: 'memory',
-    open: async () => {
-      const store = createMemoryStore();
-      return { store, cleanup: () => store.close() };
-    },
-  },
+/**
+ * The adapters memory's behavioural tests run on. One: the SQLite file, as served. (The
+ * in-memory store is the same adapter on `:memory:`; PostgreSQL is held to the same
+ * port by the contract suite.)
+ */
+export const ADAPTERS: Array<{ name: string; open: () => Promise<{ store: StorePort; cleanup: () => Promise<void> }> }> = [
   {
     name: 'sqlite',
     open: async () => {
-      const { openSqliteStore } = await import('../../src/store/adapters/sqlite/index.js');
       const dir = mkdtempSync(join(tmpdir(), 'longhaul-memory-'));
       const store = openSqliteStore({ path: join(dir, 'longhaul.db'), logger: nullLogger });
       return {
@@ -44,10 +39,6 @@ const ALL_ADAPTERS: Array<{ name: string; open: () => Promise<{ store: StorePort
     },
   },
 ];
-
-// The SQLite adapter is written alongside; until it lands, run on what exists.
-const HAS_SQLITE = existsSync(fileURLToPath(new URL('../../src/store/adapters/sqlite/index.ts', import.meta.url)));
-export const ADAPTERS = ALL_ADAPTERS.filter((a) => a.name !== 'sqlite' || HAS_SQLITE);
 
 export interface World {
   clock: FakeClock;

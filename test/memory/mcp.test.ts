@@ -26,6 +26,12 @@ describe('memory over MCP (real SDK client)', () => {
   });
 
   it('search_memory ranks records within a namespace prefix, with scores and source counts', async () => {
+    // bm25 (FTS5) gives a word found in half the records or more an idf of ~0: unrelated
+    // records make the query's words rare enough to score.
+    for (const text of ['Board minutes were filed in January.', 'The office moved to Lisbon.', 'Payroll runs on the 25th.', 'The CFO joined in 2023.']) {
+      await c.call('record_event', { investigationId: id, role: 'agent', kind: 'finding', text });
+    }
+    await t.app.scheduler.tick('extraction');
     const r = await c.call('search_memory', { query: 'auditor resigned', namespace: `investigations/${id}`, topK: 5 });
     expect(r.results.map((x: any) => x.text)).toEqual(['The auditor of TechCorp resigned in March 2025.', 'TechCorp restated revenue after the auditor left.']);
     expect(r.results[0].score).toBeGreaterThan(r.results[1].score);

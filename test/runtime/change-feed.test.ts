@@ -3,7 +3,7 @@ import type { Change } from '../../src/domain/change.js';
 import { FakeClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { ChangeFeed } from '../../src/runtime/change-feed.js';
-import { createMemoryStore } from '../../src/store/adapters/memory.js';
+import { createMemoryStore } from '../../src/store/adapters/sqlite/index.js';
 import type { StorePort } from '../../src/store/port.js';
 
 const inv = (id: string): Change => ({ type: 'investigation', tenantId: 'acme', id });

@@ -14,7 +14,6 @@ import {
 } from '../../src/runtime/attachments.js';
 import { LIMITS } from '../../src/runtime/limits.js';
 import { rehydrate } from '../../src/runtime/worker-context.js';
-import { createMemoryStore } from '../../src/store/adapters/memory.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import type { StorePort } from '../../src/store/port.js';
 import { fixtures, openInvestigation } from '../contract/fixtures.js';
@@ -109,7 +108,6 @@ describe('signal attachments in the runtime', () => {
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it.each([
-      ['memory', () => createMemoryStore()],
       ['sqlite', () => openSqliteStore({ path: path.join(dir, 'store.db') })],
     ] as Array<[string, () => StorePort]>)('rehydrates the signals with their files’ metadata (%s store), and the bytes read back', async (_kind, open) => {
       const store = open();

@@ -161,9 +161,6 @@ export function assertSameTenant(tenantId: string, entity: { tenantId: string },
 
 export const closedStoreError = (location: string) => new StorageUnavailableError(`The store at ${location} is closed.`);
 
-/** JSON columns hold `unknown` values; `undefined` is stored (and read back) as null. */
-export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-
 // Errors every adapter raises with the same words.
 
 export const terminatedError = (to: string) =>

@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/logger.js';
 import { ChangeFeed } from '../../../src/runtime/change-feed.js';
 import { redisChangeBus } from '../../../src/store/adapters/redis/change-bus.js';
 import type { RedisConnection } from '../../../src/store/adapters/redis/connection.js';
-import { createMemoryStore } from '../../../src/store/adapters/memory.js';
+import { createMemoryStore } from '../../../src/store/adapters/sqlite/index.js';
 import type { StorePort } from '../../../src/store/port.js';
 import { CreatedKeys, openTestRedis, sleep, uniquePrefix, until } from './helpers.js';
 

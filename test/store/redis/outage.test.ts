@@ -6,7 +6,7 @@ import { createLogger } from '../../../src/logger.js';
 import { ChangeFeed } from '../../../src/runtime/change-feed.js';
 import type { Job } from '../../../src/scheduler/job.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
-import { createMemoryStore } from '../../../src/store/adapters/memory.js';
+import { createMemoryStore } from '../../../src/store/adapters/sqlite/index.js';
 import { redisChangeBus } from '../../../src/store/adapters/redis/change-bus.js';
 import { openRedis, type RedisConnection } from '../../../src/store/adapters/redis/connection.js';
 import { redisKv } from '../../../src/store/adapters/redis/kv.js';

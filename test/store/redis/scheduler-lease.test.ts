@@ -3,7 +3,7 @@ import { systemClock } from '../../../src/domain/clock.js';
 import { createLogger, nullLogger } from '../../../src/logger.js';
 import type { Job } from '../../../src/scheduler/job.js';
 import { Scheduler, type LeaseProvider } from '../../../src/scheduler/scheduler.js';
-import { createMemoryStore } from '../../../src/store/adapters/memory.js';
+import { createMemoryStore } from '../../../src/store/adapters/sqlite/index.js';
 import type { RedisConnection } from '../../../src/store/adapters/redis/connection.js';
 import { redisLeases, schedulerLeases } from '../../../src/store/adapters/redis/lease.js';
 import type { StorePort } from '../../../src/store/port.js';

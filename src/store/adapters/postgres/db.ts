@@ -239,9 +239,13 @@ export class PgDb {
     return this.step('BEGIN', fn);
   }
 
-  /** Several reads from one snapshot. */
-  read<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
-    return this.step('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  /**
+   * Several reads from one snapshot. With `settings` (fixed `SET LOCAL …` text, never
+   * user input), they go to the server with the BEGIN, in the same round trip: a
+   * simple-protocol query of several statements, which PostgreSQL runs in order.
+   */
+  read<T>(fn: (c: Conn) => Promise<T>, settings?: string): Promise<T> {
+    return this.step(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY${settings ? `; ${settings}` : ''}`, fn);
   }
 
   private async step<T>(begin: string, fn: (c: Conn) => Promise<T>): Promise<T> {

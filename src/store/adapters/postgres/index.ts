@@ -14,7 +14,10 @@
  *   turns (the idempotency key and the limits are judged on committed rows), and a wait
  *   being registered (createTask, applyTaskOutcome, which lock the row FOR SHARE) either
  *   sees the signal or is resolved by it — never neither.
- * - Event seqs: see appendIn.
+ * - Event seqs: see appendIn; the append is one statement (insertEvents).
+ * - The hot session steps (record_event's appendToSession, the sweep's terminateSession)
+ *   run as one statement guarded by the session's version when this store has seen the
+ *   row (PgTenantStore.sessions); otherwise, or when the row moved, as a transaction.
  * - Records are searched through a GIN index of keyed lexemes (./search.ts).
  *
  * Every tenant query filters by tenant_id, the tenant of `tenant(id)`; tenant tables
@@ -57,6 +60,7 @@ import {
   type TaskStatus,
   type Wait,
 } from '../../../domain/task.js';
+import { Lru } from '../../../lru.js';
 import { nullLogger, type Logger } from '../../../logger.js';
 import { assertTenantId } from '../../keys.js';
 import type { ChangeLogEntry, ChangeLogInput, InvestigationCounts, ListOptions, Page, RecordWrite, StorePort, StoreStats, StreamEvent, TenantStore } from '../../port.js';
@@ -85,7 +89,7 @@ import { PgChangeLog, PgStreamEvents } from './logs.js';
 import { runMigrations } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
-import { allWordsOfAnyGroup, indexWords, recordLexemes, recordWords, searchQuery } from './search.js';
+import { allWordsOfAnyGroup, countEachSql, INDEX_ONLY, indexWords, matchedRecords, RANK_BUDGET, rankSql, rankWithinBudgetSql, recordLexemes, recordWords, searchQuery } from './search.js';
 
 /** How long an expired lease is kept before pruning (a late instance still sees it was taken). */
 const LEASE_GRACE_MS = 60_000;
@@ -102,6 +106,8 @@ export interface PostgresStoreOptions {
   poolMax?: number;
   /** How long a step waits for a connection before StorageUnavailableError. Default 10 s. */
   connectTimeoutMs?: number;
+  /** The connections' application_name (pg_stat_activity). Default `longhaul`. */
+  applicationName?: string;
 }
 
 /**
@@ -115,7 +121,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): StorePort {
   const logger = opts.logger ?? nullLogger;
   const clock = opts.clock ?? systemClock;
   const schema = opts.schema ?? 'public';
-  const db = new PgDb({ url: opts.url, schema, logger, ...(opts.poolMax ? { poolMax: opts.poolMax } : {}), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) }, async (d) => {
+  const db = new PgDb({ url: opts.url, schema, logger, ...(opts.poolMax ? { poolMax: opts.poolMax } : {}), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}), ...(opts.applicationName ? { applicationName: opts.applicationName } : {}) }, async (d) => {
     const applied = await migrateOn(d, clock.now());
     if (applied.length > 0) logger.info('store schema migrated', { store: d.location, schema, versions: applied });
     logger.debug('store opened', { store: d.location, schema });
@@ -210,7 +216,8 @@ class PgStore implements StorePort {
 
   async dueSessions(now: number, limit: number): Promise<Session[]> {
     const rows = await this.db.query(`SELECT * FROM sessions WHERE status <> 'terminated' AND due_at <= $1 ORDER BY due_at, tenant_id, id LIMIT $2`, [now, pageLimit(limit)], { idempotent: true });
-    return rows.map((r) => C.sessions.fromRow(r));
+    // Remembered: the sweep terminates them next, in one statement each when unchanged.
+    return rows.map((r) => (this.tenant(r.tenant_id as string) as PgTenantStore).remember(C.sessions.fromRow(r)));
   }
 
   async dueWaits(now: number, limit: number): Promise<Wait[]> {
@@ -386,7 +393,16 @@ interface AttachmentRow {
 }
 const attachmentMeta = (r: AttachmentRow): SignalAttachment => ({ index: r.idx, name: r.name, mediaType: r.media_type, size: r.size, sha256: r.sha256 });
 
+/**
+ * The attachments' metadata of the signal `s` (never the bytes), as a JSON array in
+ * index order: a signal and its files from one statement.
+ */
+const FILES_OF_S = `(SELECT coalesce(json_agg(json_build_object('signal_id', a.signal_id, 'idx', a.idx, 'name', a.name, 'media_type', a.media_type, 'size', a.size, 'sha256', a.sha256) ORDER BY a.idx), '[]') FROM signal_attachments a WHERE a.tenant_id = s.tenant_id AND a.signal_id = s.id)`;
+const signalWithFiles = (row: Row & { lh_files: AttachmentRow[] }): Signal => ({ ...C.signals.fromRow(row), attachments: row.lh_files.map(attachmentMeta) });
+
 const RECORD_COLUMNS = C.records.selectList();
+/** The same, of `records rec` (a search joins its top candidates back to their rows). */
+const RECORD_COLUMNS_REC = C.records.selectList('rec');
 const RECORD_INSERT = (() => {
   const cols = C.records.insertColumns;
   const n = cols.length;
@@ -397,17 +413,31 @@ const RECORD_UPDATE = (() => {
   return C.records.updateSql.replace(' WHERE ', `, words = $${n + 1}, word_count = $${n + 2}, tsv = array_to_tsvector($${n + 3}::text[]) WHERE `);
 })();
 
-/**
- * Searches read records through the GIN index, never by a scan. The planner would
- * otherwise scan the table when a query's words are common in it (GIN's cost estimate
- * adds up every word's posting list, though the tenant and namespace lexemes make the
- * intersection small): a scan costs what the whole table holds, every tenant's records
- * included, and grows with it. Set for the search's own read-only transaction only.
- */
-const INDEX_ONLY = 'SET LOCAL enable_seqscan = off';
+/** An event row's columns as an append writes them, after its seq. */
+const EVENT_COLUMNS = C.events.insertColumns;
+const EVENT_ARRAY_TYPES: Record<string, string> = { created_at: 'bigint[]', expires_at: 'bigint[]' };
 
-/** At most this many search candidates are ranked per query (see searchRecords). */
-const RANK_BUDGET = 3000;
+/**
+ * The append statement (see insertEvents). Its parameters follow the gate's `p0`: the
+ * lock key, the number of events, the tenant, the due sessions and their times, then
+ * one array per event column. `seqs` is referenced twice but materialized: drawn once.
+ */
+function appendSql(p0: number, gateCte: string, gateFrom: string): string {
+  const $ = (i: number) => `$${p0 + i}`;
+  const arrays = EVENT_COLUMNS.map((col, i) => `${$(6 + i)}::${EVENT_ARRAY_TYPES[col] ?? 'text[]'}`).join(', ');
+  return `WITH ${gateCte}lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${$(1)}::bigint) ${gateFrom}),
+    seqs AS MATERIALIZED (SELECT array_agg(x.seq ORDER BY x.seq) AS a FROM (SELECT nextval('events_seq_seq') AS seq FROM lock, generate_series(1, ${$(2)}::int)) x),
+    ins AS (INSERT INTO events (seq, ${EVENT_COLUMNS.join(', ')}) SELECT u.* FROM seqs, unnest(seqs.a, ${arrays}) u WHERE seqs.a IS NOT NULL),
+    due AS (INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at)
+      SELECT ${$(3)}::text, d.sid, 0, NULL, NULL, d.at FROM lock, unnest(${$(4)}::text[], ${$(5)}::bigint[]) d(sid, at)
+      ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE checkpoints.due_at IS NULL)
+    SELECT (SELECT a FROM seqs) AS lh_seqs`;
+}
+
+/** How many sessions each tenant store remembers (see PgTenantStore.sessions). */
+const KNOWN_SESSIONS = 1_024;
+/** A session's updateSql, applied only while the row still has the version (the last parameter) it was read at. */
+const SESSION_CAS_UPDATE = `${C.sessions.updateSql} AND version = $${C.sessions.updateParams({} as Session).length + 1}`;
 
 /** Row locks a lookup may take. */
 type Lock = 'FOR UPDATE' | 'FOR NO KEY UPDATE' | 'FOR SHARE';
@@ -424,6 +454,25 @@ class PgTenantStore implements TenantStore {
   }
 
   // ---- helpers (run inside a step) ----
+
+  /**
+   * Sessions as this store last saw them committed (read, or written by a step that
+   * committed), by id: a hint that lets appendToSession and terminateSession write in one
+   * statement, guarded by the version (see appendToKnownSession). Never trusted alone: a
+   * stale entry only sends a call the long way. Entries are kept only after a commit, so
+   * a version here was committed with exactly this content.
+   */
+  private readonly sessions = new Lru<string, Session>(KNOWN_SESSIONS);
+
+  remember(s: Session): Session {
+    if (s.tenantId === this.tenantId) this.sessions.set(s.id, s);
+    return s;
+  }
+
+  private async remembered(step: Promise<Session>): Promise<Session> {
+    return this.remember(await step);
+  }
+
 
   private async find<T>(c: Conn, codec: Codec<T>, id: string, lock?: Lock): Promise<T | null> {
     const cols = codec === (C.records as unknown) ? RECORD_COLUMNS : '*';
@@ -497,17 +546,30 @@ class PgTenantStore implements TenantStore {
         known.add('i' + ev.investigationId);
       }
     }
-    await c.run('SELECT pg_advisory_xact_lock($1::bigint)', [this.eventLock]);
-    const out: MemoryEvent[] = [];
+    return (await this.insertEvents(c, events))!;
+  }
+
+  /**
+   * The append itself, one statement: the tenant's event lock, then the seqs (drawn
+   * under it, sorted, and handed out in the order of `events`), the rows, and the due
+   * marks of their sessions' checkpoints — every part reads the lock's row, so none runs
+   * before the lock is held (lock order: the event lock, then checkpoints). With a
+   * `gate` (a CTE named `s` and a condition on it), the lock is taken — and anything
+   * written — only when the gate's row passes; null then means it did not.
+   */
+  private async insertEvents(c: Conn | PgDb, events: readonly NewEvent[], gate?: { cte: string; params: unknown[]; where: string }): Promise<MemoryEvent[] | null> {
+    const stored = events.map((ev) => ({ ...ev, seq: 0 }));
+    const values = stored.map((ev) => C.events.insertParams(ev));
+    const columns = EVENT_COLUMNS.map((_, i) => values.map((v) => v[i]));
     const due = new Map<string, number>();
-    for (const ev of events) {
-      const stored = { ...ev, seq: 0 };
-      const row = await c.get<{ seq: number }>(`${C.events.insertSql} RETURNING seq`, C.events.insertParams(stored));
-      out.push({ ...C.events.stored(stored), seq: row!.seq });
-      if (ev.sessionId !== null && !due.has(ev.sessionId)) due.set(ev.sessionId, ev.createdAt);
-    }
-    for (const [sessionId, at] of due) await this.markDue(c, sessionId, at, 'if_unset');
-    return out;
+    for (const ev of events) if (ev.sessionId !== null && !due.has(ev.sessionId)) due.set(ev.sessionId, ev.createdAt);
+    const params = [...(gate?.params ?? []), this.eventLock, events.length, this.tenantId, [...due.keys()], [...due.values()], ...columns];
+    const sql = appendSql(gate ? gate.params.length : 0, gate ? `${gate.cte}, ` : '', gate ? `FROM s WHERE ${gate.where}` : '');
+    const rows = c instanceof PgDb ? await c.query<Row & { lh_seqs: string[] | null }>(sql, params) : await c.all<Row & { lh_seqs: string[] | null }>(sql, params);
+    const seqs = rows[0]?.lh_seqs;
+    if (!seqs) return null;
+    // BIGINT[] comes back as strings (only INT8 itself is parsed as a number, db.ts).
+    return stored.map((ev, i) => ({ ...C.events.stored(ev), seq: Number(seqs[i]!) }));
   }
 
   private async markDue(c: Conn, sessionId: string, at: number, how: 'if_unset' | 'earliest'): Promise<void> {
@@ -603,32 +665,40 @@ class PgTenantStore implements TenantStore {
   }
 
   async listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>> {
-    return this.db.read(async (c) => {
-      const p = new Params();
-      const where = [`tenant_id = ${p.add(this.tenantId)}`];
-      if (q.status) where.push(`status = ${p.add(q.status)}`);
-      if (q.query) {
-        const needle = p.add(q.query.toLowerCase());
-        where.push(`(strpos(lower(subject), ${needle}) > 0 OR strpos(lower(objective), ${needle}) > 0)`);
-      }
-      return this.pageDesc(c, C.investigations, 'inv', where, p, q.limit, q.cursor);
-    });
+    const p = new Params();
+    const where = [`tenant_id = ${p.add(this.tenantId)}`];
+    if (q.status) where.push(`status = ${p.add(q.status)}`);
+    if (q.query) {
+      const needle = p.add(q.query.toLowerCase());
+      where.push(`(strpos(lower(subject), ${needle}) > 0 OR strpos(lower(objective), ${needle}) > 0)`);
+    }
+    return this.pageDesc(C.investigations, 'inv', where, p, q.limit, q.cursor);
   }
 
   /** A newest-first keyset page over (created_at, id), with the count of the whole filter (within the tenant). */
-  private async pageDesc<T extends { createdAt: number; id: string }>(c: Conn, codec: Codec<T>, tag: string, where: string[], p: Params, limit: number, cursor: string | null | undefined): Promise<Page<T>> {
+  private async pageDesc<T extends { createdAt: number; id: string }>(codec: Codec<T>, tag: string, where: string[], p: Params, limit: number, cursor: string | null | undefined): Promise<Page<T>> {
     const n = pageLimit(limit);
     const cols = codec === (C.records as unknown) ? RECORD_COLUMNS : '*';
-    const total = (await c.get<{ n: number }>(`SELECT count(*) AS n FROM ${codec.table} WHERE ${where.join(' AND ')}`, p.values))!.n;
+    const count = `SELECT count(*) AS n FROM ${codec.table} WHERE ${where.join(' AND ')}`;
     const conds = [...where];
     if (cursor) {
       const [at, id] = decodeCursor(tag, cursor, ['number', 'string'] as const);
       conds.push(`(created_at, id) < (${p.add(at)}, ${p.add(id)})`);
     }
-    const rows = await this.list(c, codec, `SELECT ${cols} FROM ${codec.table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${p.add(n + 1)}`, p.values);
+    const { total, rows } = await this.countedPage(codec, count, `SELECT ${cols} FROM ${codec.table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${p.add(n + 1)}`, 'p.created_at DESC, p.id DESC', p.values);
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
     return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
+  }
+
+  /**
+   * A count and a page in one statement (one snapshot, one round trip): the page's rows
+   * each carry the count, or one row of NULLs carries it when the page is empty. Every
+   * table's `id` is NOT NULL, so a NULL id is that empty row.
+   */
+  private async countedPage<T>(codec: Codec<T>, count: string, page: string, order: string, params: unknown[]): Promise<{ total: number; rows: T[] }> {
+    const rows = await this.db.query<Row & { lh_total: number }>(`SELECT t.n AS lh_total, p.* FROM (${count}) t LEFT JOIN LATERAL (${page}) p ON true ORDER BY ${order}`, params, { idempotent: true });
+    return { total: rows[0]!.lh_total, rows: rows.filter((r) => r.id !== null).map((r) => codec.fromRow(r)) };
   }
 
   async markOverdue(input: { id: string; now: number; events: NewEvent[]; inbox: InboxItem[] }) {
@@ -689,7 +759,7 @@ class PgTenantStore implements TenantStore {
 
   async getSession(id: string) {
     const rows = await this.db.query('SELECT * FROM sessions WHERE tenant_id = $1 AND id = $2', [this.tenantId, id], { idempotent: true });
-    return rows[0] ? C.sessions.fromRow(rows[0]) : null;
+    return rows[0] ? this.remember(C.sessions.fromRow(rows[0])) : null;
   }
 
   async listSessions(q: { investigationId?: string; actorId?: string; status?: SessionStatus; live?: boolean; kind?: Session['kind']; limit?: number }) {
@@ -709,24 +779,35 @@ class PgTenantStore implements TenantStore {
   }
 
   async beginWork(id: string, now: number) {
-    return this.db.write(async (c) => {
+    return this.remembered(this.db.write(async (c) => {
       const s = await this.mustSession(c, id, 'FOR UPDATE');
       if (s.status === 'terminated') throw terminatedError('active');
       return this.update(c, C.sessions, sessionWorkBegun(s, now));
-    });
+    }));
   }
 
   async endWork(id: string, now: number) {
-    return this.db.write(async (c) => {
+    return this.remembered(this.db.write(async (c) => {
       const s = await this.mustSession(c, id, 'FOR UPDATE');
       // Work that outlived its session (terminated meanwhile) changes nothing.
       if (s.status === 'terminated') return s;
       return this.update(c, C.sessions, sessionWorkEnded(s, now));
-    });
+    }));
   }
 
   async appendToSession(sessionId: string, events: NewEvent[], now: number) {
-    return this.db.write(async (c) => {
+    if (events.length === 0) {
+      // A touch: one plain read decides when nothing is due (the committed row is what a
+      // locked read would return; nothing is written either way).
+      const s = await this.getSession(sessionId);
+      if (!s) throw new NotFoundError('session', sessionId);
+      if (s.status === 'terminated') throw terminatedError('active');
+      if (!touchIsDue(s, now)) return { session: s, events: [] };
+    } else {
+      const fast = await this.appendToKnownSession(sessionId, events, now);
+      if (fast) return fast;
+    }
+    const r = await this.db.write(async (c) => {
       const s = await this.mustSession(c, sessionId, 'FOR UPDATE');
       if (s.status === 'terminated') throw terminatedError('active');
       for (const ev of events) if (ev.sessionId !== sessionId) throw new InvalidInputError(`event ${ev.id} does not belong to session ${sessionId}`);
@@ -734,22 +815,57 @@ class PgTenantStore implements TenantStore {
       const stored = await this.appendIn(c, events, s);
       return { session, events: stored };
     });
+    this.remember(r.session);
+    return r;
+  }
+
+  /**
+   * appendToSession in one statement, when this store last saw the session (`known`,
+   * committed) live and with no touch due now: the statement locks the session row
+   * (FOR UPDATE, as the transaction does, and before the event lock) and appends only
+   * if its version is still the one seen. Every write of a session row raises its
+   * version, so an unchanged version is an unchanged row: what the transaction would
+   * have found, and it would have appended without touching. Otherwise nothing is
+   * written and null sends the caller to the transaction.
+   */
+  private async appendToKnownSession(sessionId: string, events: NewEvent[], now: number): Promise<{ session: Session; events: MemoryEvent[] } | null> {
+    const known = this.sessions.get(sessionId);
+    if (!known || known.status === 'terminated' || touchIsDue(known, now)) return null;
+    // Anything the transaction would refuse or check (another session, tenant or
+    // investigation than the session's) goes the long way, to be judged in its order.
+    for (const ev of events) if (ev.tenantId !== this.tenantId || ev.sessionId !== sessionId || (ev.investigationId !== null && ev.investigationId !== known.investigationId)) return null;
+    const stored = await this.insertEvents(this.db, events, {
+      cte: 's AS (SELECT version FROM sessions WHERE tenant_id = $1 AND id = $2 FOR UPDATE)',
+      params: [this.tenantId, sessionId, known.version],
+      where: 's.version = $3',
+    });
+    return stored ? { session: known, events: stored } : null;
   }
 
   async heartbeat(id: string, now: number) {
-    return this.db.write(async (c) => {
+    return this.remembered(this.db.write(async (c) => {
       const s = await this.mustSession(c, id, 'FOR UPDATE');
       if (s.status === 'terminated') return s;
       return this.update(c, C.sessions, sessionHeartbeat(s, now));
-    });
+    }));
   }
 
   async terminateSession(id: string, reason: TerminationReason, now: number, expectedVersion?: number) {
-    return this.db.write(async (c) => {
+    // One conditional UPDATE when this store knows the row (as the lifecycle sweep's
+    // dueSessions just read it): the version in the WHERE makes it a compare-and-set on
+    // exactly the row the transition was computed from (every session write raises the
+    // version). When it moved, the transaction below judges the row as it stands.
+    const known = this.sessions.get(id);
+    if (known && known.status !== 'terminated' && (expectedVersion === undefined || known.version === expectedVersion)) {
+      const next = terminatedSession(known, reason, now);
+      if ((await this.db.run(SESSION_CAS_UPDATE, [...C.sessions.updateParams(next), known.version])) === 1) return this.remember(C.sessions.stored(next));
+    }
+    const r = await this.db.write(async (c) => {
       const s = await this.mustSession(c, id, 'FOR UPDATE');
       if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
       return this.update(c, C.sessions, terminatedSession(s, reason, now));
     });
+    return r && this.remember(r);
   }
 
   // ---- tasks, waits, signals ----
@@ -956,24 +1072,19 @@ class PgTenantStore implements TenantStore {
 
   async listSignals(investigationId: string, name?: string, opts?: ListOptions) {
     const dir = opts?.order === 'desc' ? 'DESC' : 'ASC';
-    return this.db.read(async (c) => {
-      const p = new Params();
-      const byName = name === undefined ? '' : ` AND name = ${p.add(name)}`;
-      const signals = await this.list(
-        c,
-        C.signals,
-        `SELECT * FROM signals WHERE tenant_id = ${p.add(this.tenantId)} AND investigation_id = ${p.add(investigationId)}${byName} ORDER BY received_at ${dir}, id ${dir} LIMIT ${p.add(listLimit(opts))}`,
-        p.values,
-      );
-      return this.withFiles(c, signals);
-    });
+    const p = new Params();
+    const byName = name === undefined ? '' : ` AND name = ${p.add(name)}`;
+    const rows = await this.db.query<Row & { lh_files: AttachmentRow[] }>(
+      `SELECT s.*, ${FILES_OF_S} AS lh_files FROM signals s WHERE tenant_id = ${p.add(this.tenantId)} AND investigation_id = ${p.add(investigationId)}${byName} ORDER BY received_at ${dir}, id ${dir} LIMIT ${p.add(listLimit(opts))}`,
+      p.values,
+      { idempotent: true },
+    );
+    return rows.map(signalWithFiles);
   }
 
   async getSignal(id: string) {
-    return this.db.read(async (c) => {
-      const found = await this.find(c, C.signals, id);
-      return found ? (await this.withFiles(c, [found]))[0]! : null;
-    });
+    const rows = await this.db.query<Row & { lh_files: AttachmentRow[] }>(`SELECT s.*, ${FILES_OF_S} AS lh_files FROM signals s WHERE tenant_id = $1 AND id = $2`, [this.tenantId, id], { idempotent: true });
+    return rows[0] ? signalWithFiles(rows[0]) : null;
   }
 
   async readSignalAttachment(signalId: string, index: number) {
@@ -1002,32 +1113,29 @@ class PgTenantStore implements TenantStore {
   }
 
   async listEvents(q: Parameters<TenantStore['listEvents']>[0]): Promise<Page<MemoryEvent>> {
-    return this.db.read(async (c) => {
-      const desc = q.order === 'desc';
-      const tag = desc ? 'evt-desc' : 'evt-asc';
-      const p = new Params();
-      const where = [`tenant_id = ${p.add(this.tenantId)}`];
-      if (q.sessionId !== undefined) where.push(`session_id = ${p.add(q.sessionId)}`);
-      if (q.investigationId !== undefined) where.push(`investigation_id = ${p.add(q.investigationId)}`);
-      if (q.afterSeq !== undefined) where.push(`seq > ${p.add(q.afterSeq)}`);
-      if (q.kinds && q.kinds.length > 0) where.push(`kind = ANY(${p.add([...q.kinds])}::text[])`);
-      const cap = q.totalCap === undefined ? null : Math.min(Math.max(0, Math.floor(q.totalCap)), Number.MAX_SAFE_INTEGER);
-      // The cap is a whole number written into the SQL (the page query reuses the parameters).
-      const count =
-        cap === null
-          ? `SELECT count(*) AS n FROM events WHERE ${where.join(' AND ')}`
-          : `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${where.join(' AND ')} LIMIT ${cap}) x`;
-      const total = (await c.get<{ n: number }>(count, p.values))!.n;
-      const n = pageLimit(q.limit);
-      if (q.cursor) {
-        const [seq] = decodeCursor(tag, q.cursor, ['number'] as const);
-        where.push(desc ? `seq < ${p.add(seq)}` : `seq > ${p.add(seq)}`);
-      }
-      const rows = await this.list(c, C.events, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ${p.add(n + 1)}`, p.values);
-      const items = rows.slice(0, n);
-      const last = items[items.length - 1];
-      return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...(cap !== null ? { totalCapped: total >= cap } : {}) };
-    });
+    const desc = q.order === 'desc';
+    const tag = desc ? 'evt-desc' : 'evt-asc';
+    const p = new Params();
+    const where = [`tenant_id = ${p.add(this.tenantId)}`];
+    if (q.sessionId !== undefined) where.push(`session_id = ${p.add(q.sessionId)}`);
+    if (q.investigationId !== undefined) where.push(`investigation_id = ${p.add(q.investigationId)}`);
+    if (q.afterSeq !== undefined) where.push(`seq > ${p.add(q.afterSeq)}`);
+    if (q.kinds && q.kinds.length > 0) where.push(`kind = ANY(${p.add([...q.kinds])}::text[])`);
+    const cap = q.totalCap === undefined ? null : Math.min(Math.max(0, Math.floor(q.totalCap)), Number.MAX_SAFE_INTEGER);
+    // The cap is a whole number written into the SQL.
+    const count =
+      cap === null ? `SELECT count(*) AS n FROM events WHERE ${where.join(' AND ')}` : `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${where.join(' AND ')} LIMIT ${cap}) x`;
+    const n = pageLimit(q.limit);
+    const conds = [...where];
+    if (q.cursor) {
+      const [seq] = decodeCursor(tag, q.cursor, ['number'] as const);
+      conds.push(desc ? `seq < ${p.add(seq)}` : `seq > ${p.add(seq)}`);
+    }
+    const page = `SELECT * FROM events WHERE ${conds.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ${p.add(n + 1)}`;
+    const { total, rows } = await this.countedPage(C.events, count, page, `p.seq ${desc ? 'DESC' : 'ASC'}`, p.values);
+    const items = rows.slice(0, n);
+    const last = items[items.length - 1];
+    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...(cap !== null ? { totalCapped: total >= cap } : {}) };
   }
 
   async getEvents(ids: readonly string[]) {
@@ -1042,20 +1150,18 @@ class PgTenantStore implements TenantStore {
   }
 
   async listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>> {
-    return this.db.read(async (c) => {
-      const prefix = normalizePrefix(q.namespacePrefix);
-      const p = new Params();
-      const where = [`tenant_id = ${p.add(this.tenantId)}`];
-      if (prefix !== '') {
-        // Segment-wise and index-friendly (namespace compares byte-wise, COLLATE "C"):
-        // "p" and everything under "p/" sort in ["p", "p0"); the last test drops
-        // siblings such as "p-x" that sort there too.
-        const at = p.add(prefix);
-        where.push(`namespace >= ${at} AND namespace < ${p.add(prefix + '0')} AND (namespace = ${at} OR substr(namespace, ${p.add(prefix.length + 1)}, 1) = '/')`);
-      }
-      if (q.status) where.push(`status = ${p.add(q.status)}`);
-      return this.pageDesc(c, C.records, 'rec', where, p, q.limit, q.cursor);
-    });
+    const prefix = normalizePrefix(q.namespacePrefix);
+    const p = new Params();
+    const where = [`tenant_id = ${p.add(this.tenantId)}`];
+    if (prefix !== '') {
+      // Segment-wise and index-friendly (namespace compares byte-wise, COLLATE "C"):
+      // "p" and everything under "p/" sort in ["p", "p0"); the last test drops
+      // siblings such as "p-x" that sort there too.
+      const at = p.add(prefix);
+      where.push(`namespace >= ${at} AND namespace < ${p.add(prefix + '0')} AND (namespace = ${at} OR substr(namespace, ${p.add(prefix.length + 1)}, 1) = '/')`);
+    }
+    if (q.status) where.push(`status = ${p.add(q.status)}`);
+    return this.pageDesc(C.records, 'rec', where, p, q.limit, q.cursor);
   }
 
   /**
@@ -1073,6 +1179,10 @@ class PgTenantStore implements TenantStore {
    *    their matches fit the budget; words too common to select drop out, as stopwords do;
    *  - if that gives fewer than topK, the rest come from the newest RANK_BUDGET matches
    *    of the least common remaining word, scored no higher than what came before.
+   * The usual case is one statement (rankWithinBudgetSql) in a read-only transaction whose
+   * settings travel with its BEGIN; candidates are ranked on their lexemes and only the
+   * topK are joined back to their rows. Matches are read through the GIN index only
+   * (matchedRecords), never a scan of the table or of the tenant.
    */
   async searchRecords(q: { query: string; namespacePrefix?: string; includeSuperseded?: boolean; topK: number }): Promise<ScoredRecord[]> {
     const topK = pageLimit(q.topK);
@@ -1083,24 +1193,21 @@ class PgTenantStore implements TenantStore {
     }
     const expr = (words: readonly string[]) =>
       searchQuery({ tenantId: this.tenantId, namespacePrefix: normalizePrefix(q.namespacePrefix), includeSuperseded: q.includeSuperseded === true, words });
+    const scored = (rows: Array<Row & { score: number }>): ScoredRecord[] =>
+      // Keep scores positive (ts_rank of a match is, but a float can round to 0).
+      rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score, Number.MIN_VALUE) }));
     return this.db.read(async (c) => {
-      await c.run(INDEX_ONLY);
-      const candidates = async (words: readonly string[]) =>
-        (await c.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM records WHERE tsv @@ $1::tsquery AND tenant_id = $2 LIMIT ${RANK_BUDGET + 1}) x`, [expr(words).match, this.tenantId]))!.n;
-      const rank = async (words: readonly string[], limit: number, newest?: number): Promise<ScoredRecord[]> => {
+      // Usually one statement: the candidates counted and, within the budget, ranked.
+      const all = expr(terms);
+      const first = await c.all<Row & { lh_candidates: number; score: number }>(rankWithinBudgetSql(RECORD_COLUMNS_REC), [all.ranked, all.match, this.tenantId, topK]);
+      if (first[0]!.lh_candidates <= RANK_BUDGET) return scored(first.filter((r) => r.id !== null));
+      const rank = async (words: readonly string[], limit: number, newest?: number) => {
         const { ranked, match } = expr(words);
-        const from = newest === undefined ? 'records' : `(SELECT * FROM records WHERE tsv @@ $2::tsquery AND tenant_id = $3 ORDER BY rid DESC LIMIT ${newest}) r`;
-        const rows = await c.all<Row & { score: number }>(
-          `SELECT ${RECORD_COLUMNS}, ts_rank(tsv, $1::tsquery) / (1 + ln(greatest(word_count, 1))) AS score FROM ${from} WHERE tsv @@ $2::tsquery AND tenant_id = $3 ORDER BY score DESC, id LIMIT $4`,
-          [ranked, match, this.tenantId, limit],
-        );
-        // Keep scores positive (ts_rank of a match is, but a float can round to 0).
-        return rows.map((row) => ({ record: C.records.fromRow(row), score: Math.max(row.score, Number.MIN_VALUE) }));
+        return scored(await c.all<Row & { score: number }>(rankSql(RECORD_COLUMNS_REC, newest), [ranked, match, this.tenantId, limit]));
       };
-      if ((await candidates(terms)) <= RANK_BUDGET) return rank(terms, topK);
 
-      const counted: Array<{ t: string; n: number }> = [];
-      for (const t of terms) counted.push({ t, n: await candidates([t]) });
+      const counts = await c.all<{ n: number }>(countEachSql, [terms.map((t) => expr([t]).match), this.tenantId]);
+      const counted = terms.map((t, i) => ({ t, n: counts[i]!.n }));
       counted.sort((x, y) => x.n - y.n || (x.t < y.t ? -1 : 1));
       const selective: string[] = [];
       let budget = RANK_BUDGET;
@@ -1122,7 +1229,7 @@ class PgTenantStore implements TenantStore {
         }
       }
       return out;
-    });
+    }, INDEX_ONLY);
   }
 
   async findRecordsWithWords(namespace: string, groups: readonly (readonly string[])[], limit: number) {
@@ -1135,15 +1242,16 @@ class PgTenantStore implements TenantStore {
     }
     // Oldest matches first (insertion order); the namespace lexeme also matches deeper
     // namespaces, so the exact namespace is checked on the row.
-    return this.db.read(async (c) => {
-      await c.run(INDEX_ONLY);
-      return this.list(c, C.records, `SELECT ${RECORD_COLUMNS} FROM records WHERE tsv @@ $1::tsquery AND tenant_id = $2 AND namespace = $3 AND status = 'active' ORDER BY rid LIMIT $4`, [
-        match,
-        this.tenantId,
-        namespace,
-        n,
-      ]);
-    });
+    return this.db.read(
+      (c) =>
+        this.list(
+          c,
+          C.records,
+          `SELECT ${RECORD_COLUMNS_REC} FROM (${matchedRecords('$1', '$2', 'rid')}) m JOIN records rec ON rec.rid = m.rid WHERE rec.namespace = $3 AND rec.status = 'active' ORDER BY rec.rid LIMIT $4`,
+          [match, this.tenantId, namespace, n],
+        ),
+      INDEX_ONLY,
+    );
   }
 
   async findRecordByTextKey(namespace: string, textKey: string) {
@@ -1203,10 +1311,16 @@ class PgTenantStore implements TenantStore {
   }
 
   async scheduleExtraction(sessionId: string, at: number) {
-    await this.db.write(async (c) => {
-      await this.mustSession(c, sessionId);
-      await this.markDue(c, sessionId, at, 'earliest');
-    });
+    // One statement (one snapshot): the session must exist; its checkpoint becomes due
+    // at `at` unless it already is earlier (markDue 'earliest').
+    const rows = await this.db.query<{ found: number }>(
+      `WITH s AS (SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2),
+       up AS (INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at) SELECT $1::text, $2::text, 0, NULL, NULL, $3::bigint FROM s
+         ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE checkpoints.due_at IS NULL OR excluded.due_at < checkpoints.due_at)
+       SELECT count(*)::int AS found FROM s`,
+      [this.tenantId, sessionId, at],
+    );
+    if (rows[0]!.found === 0) throw new NotFoundError('session', sessionId);
   }
 
   // ---- reports and inbox ----
@@ -1224,12 +1338,10 @@ class PgTenantStore implements TenantStore {
   }
 
   async listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>> {
-    return this.db.read(async (c) => {
-      const p = new Params();
-      const where = [`tenant_id = ${p.add(this.tenantId)}`];
-      if (q.investigationIds) where.push(`investigation_id = ANY(${p.add([...q.investigationIds])}::text[])`);
-      return this.pageDesc(c, C.inbox, 'inbox', where, p, q.limit, q.cursor);
-    });
+    const p = new Params();
+    const where = [`tenant_id = ${p.add(this.tenantId)}`];
+    if (q.investigationIds) where.push(`investigation_id = ANY(${p.add([...q.investigationIds])}::text[])`);
+    return this.pageDesc(C.inbox, 'inbox', where, p, q.limit, q.cursor);
   }
 }
 

@@ -77,3 +77,55 @@ export function allWordsOfAnyGroup(tenantId: string, namespace: string, groups: 
   const scope = namespace === '' ? '' : `${quote(levelLexeme(tenantId, namespace))} & `;
   return `${scope}(${parts.join(' | ')})`;
 }
+
+/** At most this many search candidates are ranked per query (see searchRecords in ./index.ts). */
+export const RANK_BUDGET = 3000;
+
+/**
+ * Settings of a search's read-only transaction, sent with its BEGIN. The planner would
+ * otherwise scan the table when a query's words are common in it (GIN's cost estimate
+ * adds up every word's posting list, though the tenant and namespace lexemes make the
+ * intersection small): a scan costs what the whole table holds, every tenant's records
+ * included, and grows with it.
+ */
+export const INDEX_ONLY = 'SET LOCAL enable_seqscan = off';
+
+/**
+ * The rows of `records` whose lexemes match the tsquery parameter `match`, found through
+ * the GIN index alone: the tenant is inside every lexeme, and its check on the row
+ * (defence in depth against a key collision) sits behind `OFFSET 0`, which the planner
+ * does not push conditions through — given `tenant_id = …` beside the match, it reads
+ * the whole tenant through a btree (records_id) and filters, a scan of the tenant in all
+ * but name.
+ */
+export const matchedRecords = (match: string, tenant: string, columns = 'rid, id, tsv, word_count') =>
+  `SELECT ${columns} FROM (SELECT rid, id, tenant_id, tsv, word_count FROM records WHERE tsv @@ ${match}::tsquery OFFSET 0) m WHERE tenant_id = ${tenant}`;
+
+/** The score: ts_rank over the query's words divided by 1 + ln(the record's distinct words) (see searchRecords). */
+const SCORE = 'ts_rank(tsv, $1::tsquery) / (1 + ln(greatest(word_count, 1)))';
+
+/**
+ * The `$4` best of the candidates `c` (rid, id, tsv, word_count), with their records:
+ * ranked on the candidates' lexemes alone, the records' columns read for the few kept.
+ */
+const topOf = (c: string, cols: string, gate = '') =>
+  `SELECT ${cols}, top.score FROM (SELECT rid, id, ${SCORE} AS score FROM ${c}${gate} ORDER BY score DESC, id LIMIT $4) top JOIN records rec ON rec.rid = top.rid`;
+
+/**
+ * One statement for the usual search: counts the candidates of `$2` (up to
+ * RANK_BUDGET + 1) and, when they fit the budget, ranks them by `$1` and returns the
+ * best `$4` — one row per record, or a single row of NULLs when none or too many (the
+ * gate is a one-time filter: over budget, nothing is ranked). `lh_candidates` says which.
+ */
+export const rankWithinBudgetSql = (cols: string) =>
+  `WITH c AS MATERIALIZED (${matchedRecords('$2', '$3')} LIMIT ${RANK_BUDGET + 1})
+   SELECT n.n AS lh_candidates, r.* FROM (SELECT count(*) AS n FROM c) n
+   LEFT JOIN LATERAL (${topOf('c', cols, ` WHERE n.n <= ${RANK_BUDGET}`)}) r ON true
+   ORDER BY r.score DESC, r.id`;
+
+/** The best `$4` matches of `$2` ranked by `$1`; with `newest`, among the newest `newest` matches only. */
+export const rankSql = (cols: string, newest?: number) =>
+  `${topOf(`(${matchedRecords('$2', '$3')}${newest === undefined ? '' : ` ORDER BY rid DESC LIMIT ${newest}`}) c`, cols)} ORDER BY top.score DESC, top.id`;
+
+/** Each tsquery of `$1` (text[]) with its candidates within the tenant `$2`, counted up to RANK_BUDGET + 1, in order. */
+export const countEachSql = `SELECT (SELECT count(*) FROM (${matchedRecords('w.q', '$2', '1')} LIMIT ${RANK_BUDGET + 1}) x) AS n FROM unnest($1::text[]) WITH ORDINALITY AS w(q, i) ORDER BY w.i`;

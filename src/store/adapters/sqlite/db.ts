@@ -38,6 +38,9 @@ export function mapSqliteError(e: unknown, location: string): unknown {
   return e;
 }
 
+/** The file name SQLite reads as "a private database in this connection's memory". */
+export const IN_MEMORY = ':memory:';
+
 /** Most prepared statements a store keeps; the least recently used is dropped past it. */
 const STATEMENT_CACHE = 1_000;
 
@@ -70,13 +73,19 @@ export class Db {
     this.tx = raw.transaction((fn: () => unknown) => fn());
   }
 
-  /** Opens (creating the file and its directory) with the adapter's pragmas. */
+  /**
+   * Opens (creating the file and its directory) with the adapter's pragmas. `:memory:`
+   * opens a private in-memory database instead: no file, no directory, and no WAL —
+   * WAL exists so other processes can read the file while one writes, and nothing else
+   * can reach an in-memory database. Its location reads `:memory:`.
+   */
   static open(file: string, busyTimeoutMs = 5000): Db {
-    const location = path.resolve(file);
+    const inMemory = file === IN_MEMORY;
+    const location = inMemory ? IN_MEMORY : path.resolve(file);
     try {
-      fs.mkdirSync(path.dirname(location), { recursive: true });
+      if (!inMemory) fs.mkdirSync(path.dirname(location), { recursive: true });
       const raw = new Database(location);
-      raw.pragma('journal_mode = WAL');
+      if (!inMemory) raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = NORMAL');
       raw.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
       raw.pragma('foreign_keys = OFF');

@@ -1,7 +1,9 @@
 /**
- * The embedded store: one SQLite file (WAL) through better-sqlite3. Each port method is
- * one transaction — `write` steps take the write lock up front (BEGIN IMMEDIATE) — so
- * appends, state changes and leases are atomic across processes sharing the file.
+ * The embedded store: one SQLite file (WAL) through better-sqlite3 — or, for tests and
+ * `LONGHAUL_STORE=memory`, a private `:memory:` database (createMemoryStore). Each port
+ * method is one transaction — `write` steps take the write lock up front (BEGIN
+ * IMMEDIATE) — so appends, state changes and leases are atomic across processes sharing
+ * the file.
  * Every tenant query filters by tenant_id; tenant tables are keyed by (tenant_id, id).
  * Records are searched through FTS5 (bm25), scoped by tenant and namespace inside the
  * MATCH expression (see ./search.ts). Plain expiring keys live in the `kv` table of
@@ -40,7 +42,7 @@ import {
   checkedAttachments,
   listLimit,
 } from '../common.js';
-import { Db, mapSqliteError, sqlCount } from './db.js';
+import { Db, IN_MEMORY, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
 import { SqliteChangeLog, SqliteStreamEvents } from './logs.js';
 import { migrate } from './migrations.js';
@@ -52,7 +54,7 @@ import { allWordsOfAnyGroup, indexWords, matcher, scopeMatch, scopeOf, termsOf }
 const LEASE_GRACE_MS = 60_000;
 
 export interface SqliteStoreOptions {
-  /** The database file; it and its directory are created on first run. */
+  /** The database file; it and its directory are created on first run. `:memory:` keeps the database in this process, with no file. */
   path: string;
   logger?: Logger;
   /** Judges kv expiry and stamps migrations. Default: the system clock. */
@@ -79,6 +81,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): StorePort {
   const kv = new Keyv({ store: new KeyvSqlite(db, clock), throwOnErrors: true });
   logger.debug('store opened', { store: db.location });
   return new SqliteStore(db, kv);
+}
+
+/**
+ * The store on a private in-memory SQLite database, for tests and `LONGHAUL_STORE=memory`:
+ * nothing persists, and each call opens a new, empty database. It is the SQLite adapter
+ * itself (kind `sqlite`, location `:memory:`), so tests on it run the production queries,
+ * transactions and FTS5 ranking — there is no second implementation to keep in step.
+ */
+export function createMemoryStore(opts: Omit<SqliteStoreOptions, 'path' | 'busyTimeoutMs'> = {}): StorePort {
+  return openSqliteStore({ ...opts, path: IN_MEMORY });
 }
 
 /**

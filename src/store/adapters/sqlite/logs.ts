@@ -43,7 +43,8 @@ export class SqliteChangeLog {
 
   last(): number {
     // The highest seq ever handed out (AUTOINCREMENT keeps it in sqlite_sequence), not
-    // max(seq): that drops when pruning empties the log, and the memory store would disagree.
+    // max(seq): that drops when pruning empties the log, and the port promises the
+    // highest seq appended so far, whatever has been pruned since.
     return this.db.read(() => this.db.get<{ seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'change_log'`)?.seq ?? 0);
   }
 
