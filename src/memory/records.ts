@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
 import type { RecordStatus } from '../domain/record.js';
 import type { Caller, RuntimeDeps } from '../runtime/deps.js';
-import { eventView, showing } from '../runtime/views.js';
+import { COUNT_CAP, eventView, showing } from '../runtime/views.js';
 import { recordVisibleTo, scopedPrefix } from './scope.js';
 import { recordSummaryView, recordView } from './views.js';
 
@@ -21,7 +21,7 @@ const pageSize = (limit: number | undefined, def: number, max: number, what: str
 /** `all` lists active and superseded records; the default is active only. */
 export type StatusFilter = RecordStatus | 'all';
 
-/** A page of the records under a namespace prefix, newest first (`longhaul://memory/{namespace}`). */
+/** A page of the records under a namespace prefix, newest first (`longhaul://memory/{namespace}`), counted up to COUNT_CAP ("1,000+"). */
 export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace: string; status?: StatusFilter; limit?: number; cursor?: string | null }) {
   // `actors` narrows to the caller's own; another actor's namespace is refused (./scope.ts).
   const namespace = scopedPrefix(caller.actorId, q.namespace);
@@ -33,6 +33,7 @@ export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace
     ...(status === 'all' ? {} : { status }),
     limit,
     cursor: q.cursor ?? null,
+    totalCap: COUNT_CAP,
   });
   return {
     namespace,
@@ -40,7 +41,7 @@ export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace
     records: page.items.map(recordSummaryView),
     total: page.total,
     nextCursor: page.nextCursor,
-    showing: showing(page.items.length, page.total, `${status === 'all' ? '' : status + ' '}records under ${namespace}`),
+    showing: showing(page.items.length, page.total, `${status === 'all' ? '' : status + ' '}records under ${namespace}`, page.totalCapped),
   };
 }
 

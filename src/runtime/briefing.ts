@@ -6,7 +6,7 @@ import type { MemoryRecord } from '../domain/record.js';
 import type { Report } from '../domain/report.js';
 import { isTerminalTask, type Task, type Wait } from '../domain/task.js';
 import type { Caller, RuntimeDeps } from './deps.js';
-import { showing } from './views.js';
+import { COUNT_CAP, showing } from './views.js';
 
 /** The briefing's hard cap: ≈1,500 tokens. */
 export const BRIEFING_MAX_CHARS = 6_000;
@@ -63,7 +63,7 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
     t.listSignals(inv.id, undefined, newest),
     t.listReports(inv.id, newest),
     t.countInvestigation(inv.id),
-    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8 }),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8, totalCap: COUNT_CAP }),
     t.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
     t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 8, order: 'desc' }),
     t.listEvents({ investigationId: inv.id, limit: 1 }),
@@ -146,7 +146,7 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
   const facts = dedupe([...relevantFacts.map((r) => r.record), ...newestFacts.items]).slice(0, 10);
   const nice: string[] = [];
   if (facts.length) {
-    nice.push(`\n## What we know (${newestFacts.total} fact record(s) in memory; most relevant)`);
+    nice.push(`\n## What we know (${newestFacts.total.toLocaleString('en-US')}${newestFacts.totalCapped ? '+' : ''} fact record(s) in memory; most relevant)`);
     for (const f of facts) nice.push(`- ${clip(f.text, 220)}`);
   }
   if (recent.items.length) {

@@ -1,11 +1,11 @@
 import { iso } from '../domain/clock.js';
 import type { Investigation } from '../domain/investigation.js';
 import type { Caller, RuntimeDeps } from './deps.js';
-import { eventView, investigationView, sessionView, showing, signalView, taskView, waitView, type TaskView } from './views.js';
+import { COUNT_CAP, eventView, investigationView, sessionView, showing, signalView, taskView, waitView, type TaskView } from './views.js';
 
 /** Caps of the state document (`get_investigation`, `longhaul://investigations/{id}`). */
 /** Findings are counted up to this many ("1,000+"): counting them all grows with the investigation, on every read. */
-const FINDINGS_COUNT_CAP = 1_000;
+const FINDINGS_COUNT_CAP = COUNT_CAP;
 
 export const STATE_LIMITS = { tasks: 50, waits: 50, signals: 20, findings: 20, text: 500, result: 2_000 } as const;
 

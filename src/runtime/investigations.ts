@@ -8,7 +8,7 @@ import { makeEvent } from './event-factory.js';
 import { investigationState } from './investigation-state.js';
 import { LIMITS, assertRole, assertSignalName, assertText, parseDeadline, parseTimeout } from './limits.js';
 import type { Sessions } from './sessions.js';
-import { investigationView, signalView, taskView, waitView, showing } from './views.js';
+import { COUNT_CAP, investigationView, signalView, taskView, waitView, showing } from './views.js';
 
 export interface TaskRequest {
   role: string;
@@ -240,16 +240,16 @@ export class Investigations {
     return investigationState(this.d, caller, inv);
   }
 
-  /** `list_investigations`: newest first, filtered, paged. */
+  /** `list_investigations`: newest first, filtered, paged; counted up to COUNT_CAP (then `total` is the cap and "showing" says "1,000+"). */
   async list(caller: Caller, input: { status?: InvestigationStatus; query?: string; limit?: number; cursor?: string | null }) {
     const limit = Math.min(Math.max(input.limit ?? 20, 1), LIMITS.listLimit);
     if (input.query !== undefined && input.query.length > LIMITS.query) throw new InvalidInputError(`query is ${input.query.length} characters; the limit is ${LIMITS.query}.`);
-    const page = await this.d.store.tenant(caller.tenantId).listInvestigations({ status: input.status, query: input.query?.trim() || undefined, limit, cursor: input.cursor ?? null });
+    const page = await this.d.store.tenant(caller.tenantId).listInvestigations({ status: input.status, query: input.query?.trim() || undefined, limit, cursor: input.cursor ?? null, totalCap: COUNT_CAP });
     return {
       investigations: page.items.map(investigationView),
       total: page.total,
       nextCursor: page.nextCursor,
-      showing: showing(page.items.length, page.total, 'investigations'),
+      showing: showing(page.items.length, page.total, 'investigations', page.totalCapped),
     };
   }
 

@@ -4,6 +4,7 @@ import { assertId } from '../domain/ids.js';
 import type { Report } from '../domain/report.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Investigations } from './investigations.js';
+import { COUNT_CAP, showing } from './views.js';
 
 export const reportUri = (investigationId: string) => `longhaul://investigations/${investigationId}/report`;
 export const filingUri = (investigationId: string, reportId: string) => `longhaul://investigations/${investigationId}/reports/${reportId}`;
@@ -64,12 +65,13 @@ export class Reports {
 
   /**
    * `longhaul://inbox`: what needs a person across the caller's tenant — escalations,
-   * reports awaiting review, failed tasks — newest first, a page at a time.
+   * reports awaiting review, failed tasks — newest first, a page at a time; counted up
+   * to COUNT_CAP (then `total` is the cap and "showing" says "1,000+").
    */
   async inbox(caller: Caller, page: { cursor?: string | null; limit?: number } = {}) {
     const limit = Math.min(Math.max(page.limit ?? INBOX_PAGE, 1), INBOX_PAGE);
     const t = this.d.store.tenant(caller.tenantId);
-    const p = await t.listInbox({ limit, cursor: page.cursor ?? null });
+    const p = await t.listInbox({ limit, cursor: page.cursor ?? null, totalCap: COUNT_CAP });
     const subjects = new Map<string, string>();
     for (const id of new Set(p.items.map((i) => i.investigationId))) {
       const inv = await t.getInvestigation(id);
@@ -92,7 +94,7 @@ export class Reports {
       total: p.total,
       nextCursor: p.nextCursor,
       nextPage: p.nextCursor ? `longhaul://inbox?cursor=${encodeURIComponent(p.nextCursor)}${page.limit ? `&limit=${limit}` : ''}` : null,
-      showing: `showing ${p.items.length} of ${p.total} inbox items (newest first)`,
+      showing: showing(p.items.length, p.total, 'inbox items (newest first)', p.totalCapped),
     };
   }
 }

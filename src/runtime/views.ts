@@ -117,5 +117,12 @@ export const eventView = (e: MemoryEvent) => ({
 });
 export type EventView = ReturnType<typeof eventView>;
 
-/** "showing X of Y" for every paged answer. */
+/**
+ * How far a paged answer counts what matches (the store's `totalCap`): counting a tenant's
+ * every investigation, record or inbox item — or an investigation's every finding — on
+ * each page grows with the tenant. Past it, `total` is the cap and "showing" says "1,000+".
+ */
+export const COUNT_CAP = 1_000;
+
+/** "showing X of Y" for every paged answer; `capped` (the Page's `totalCapped`) makes Y "Y+". */
 export const showing = (n: number, total: number, what: string, capped = false) => `showing ${n} of ${total.toLocaleString('en-US')}${capped ? '+' : ''} ${what}`;

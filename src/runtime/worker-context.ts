@@ -38,7 +38,7 @@ export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, 
     t.listWaits(inv.id, { open: true, limit: L.openWaits }),
     // The task's own waits, newest first: the signals it waited for are the ones it gets.
     t.listWaits(inv.id, { taskId: task.id, order: 'desc', limit: L.taskWaits }),
-    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts }),
+    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts, totalCap: L.facts }),
     t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
     t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events, totalCap: L.events }),
     t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings, totalCap: L.findings }),
@@ -48,7 +48,7 @@ export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, 
   const summaries: MemoryRecord[] = [];
   for (const s of sessions) {
     if (s.id === currentSessionId || summaries.length >= L.summaries) continue;
-    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1 });
+    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1, totalCap: 1 });
     if (page.items[0]) summaries.push(page.items[0]);
   }
   taskWaits.reverse();

@@ -197,8 +197,11 @@ export interface TenantStore {
     events: NewEvent[];
   }): Promise<{ events: MemoryEvent[] }>;
   getInvestigation(id: string): Promise<Investigation | null>;
-  /** Newest first. `query` matches subject/objective (case-insensitive substring). */
-  listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>>;
+  /**
+   * Newest first. `query` matches subject/objective (case-insensitive substring).
+   * `totalCap`: count at most this many for `total` (then `totalCapped`), as listEvents.
+   */
+  listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null; totalCap?: number }): Promise<Page<Investigation>>;
   /**
    * Flags an open investigation past its deadline as overdue (overdueAt = now), with
    * events and inbox items, in one step. It stays open: a person decides what next.
@@ -362,6 +365,8 @@ export interface TenantStore {
     /**
      * Count at most this many for `total` (then `totalCapped`): counting every event of a
      * long investigation on each page costs milliseconds that grow with it. Default: count all.
+     * listInvestigations, listRecords and listInbox take the same option, for the same reason
+     * (a tenant's whole list, counted on every page).
      */
     totalCap?: number;
   }): Promise<Page<MemoryEvent>>;
@@ -369,8 +374,8 @@ export interface TenantStore {
 
   // ---- long-term memory ----
   getRecord(id: string): Promise<MemoryRecord | null>;
-  /** Records under a namespace prefix (segment-wise), newest first, paged. */
-  listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>>;
+  /** Records under a namespace prefix (segment-wise), newest first, paged; `totalCap` as listEvents. */
+  listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null; totalCap?: number }): Promise<Page<MemoryRecord>>;
   /**
    * Ranked full-text search within a namespace prefix (or the whole tenant), at most
    * topK results, never a scan of every record. Superseded records only when asked.
@@ -413,8 +418,8 @@ export interface TenantStore {
   /** An investigation's filed reports, newest first (`order: 'asc'`: oldest first), at most `limit` (see ListOptions). */
   listReports(investigationId: string, opts?: ListOptions): Promise<Report[]>;
   getReport(id: string): Promise<Report | null>;
-  /** Newest first across the tenant, optionally for some investigations only. */
-  listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>>;
+  /** Newest first across the tenant, optionally for some investigations only; `totalCap` as listEvents. */
+  listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null; totalCap?: number }): Promise<Page<InboxItem>>;
 }
 
 /** One change to long-term memory inside an extraction commit. */

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors.js';
 import { SignalLimitError, signalBytes } from '../../src/domain/signal-limits.js';
-import { INVESTIGATION_LIST_DEFAULT, type StorePort, type TenantStore } from '../../src/store/port.js';
+import { INVESTIGATION_LIST_DEFAULT, type Page, type StorePort, type TenantStore } from '../../src/store/port.js';
 import { DAY, fixtures, openInvestigation, T0, type Fixtures } from './fixtures.js';
 
 export function runBoundsContract(store: () => StorePort): void {
@@ -27,6 +27,59 @@ export function runBoundsContract(store: () => StorePort): void {
       expect(capped).toMatchObject({ total: 5, totalCapped: true });
       expect(capped.items).toHaveLength(2);
       expect(await a.listEvents({ investigationId: inv.id, kinds: ['finding'], limit: 2, totalCap: 50 })).toMatchObject({ total: 7, totalCapped: false });
+    });
+  });
+
+  describe('tenant-wide list counts', () => {
+    /**
+     * Seven rows match `page` (plus, where the filter can, some that do not): uncapped the
+     * count is exact and unflagged; under a cap of 5 it stops there, on every page, with
+     * the page itself untouched; at or over the count it is exact again.
+     */
+    async function expectCappedCounts<T extends { id: string }>(page: (q: { limit: number; cursor?: string | null; totalCap?: number }) => Promise<Page<T>>) {
+      const all = await page({ limit: 3 });
+      expect(all.total).toBe(7);
+      expect(all.totalCapped).toBeUndefined();
+      const capped = await page({ limit: 3, totalCap: 5 });
+      expect(capped).toMatchObject({ total: 5, totalCapped: true });
+      expect(capped.items.map((x) => x.id)).toEqual(all.items.map((x) => x.id));
+      expect(capped.nextCursor).toBe(all.nextCursor);
+      const next = await page({ limit: 3, cursor: capped.nextCursor, totalCap: 5 });
+      expect(next).toMatchObject({ total: 5, totalCapped: true });
+      expect(next.items).toHaveLength(3);
+      expect(await page({ limit: 3, totalCap: 50 })).toMatchObject({ total: 7, totalCapped: false });
+      expect(await page({ limit: 3, totalCap: 8 })).toMatchObject({ total: 7, totalCapped: false });
+      // Exactly the cap: "at least 7" is all a count that stopped there can say.
+      expect(await page({ limit: 3, totalCap: 7 })).toMatchObject({ total: 7, totalCapped: true });
+    }
+
+    it('count investigations up to totalCap, with the status and query filters', async () => {
+      for (let i = 0; i < 9; i++) await openInvestigation(a, f, { investigation: { createdAt: T0 + i, subject: i < 7 ? `Globex ${i}` : `TechCorp ${i}` } });
+      await expectCappedCounts((q) => a.listInvestigations({ ...q, status: 'open', query: 'globex' }));
+    });
+
+    it('count records under a prefix up to totalCap, with the status filter', async () => {
+      const s = f.session();
+      await a.createSession(s);
+      const records = [
+        ...Array.from({ length: 7 }, (_, i) => f.record('investigations/inv_A/facts', `fact ${i}`, { createdAt: T0 + i })),
+        f.record('investigations/inv_A/facts', 'old fact', { createdAt: T0 + 20, status: 'superseded' }),
+        f.record('investigations/inv_B/facts', 'elsewhere', { createdAt: T0 + 21 }),
+      ];
+      await a.commitExtraction({ sessionId: s.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes: records.map((record) => ({ op: 'create' as const, record })) });
+      await expectCappedCounts((q) => a.listRecords({ ...q, namespacePrefix: 'investigations/inv_A', status: 'active' }));
+    });
+
+    it('count inbox items up to totalCap, for some investigations', async () => {
+      const { inv } = await openInvestigation(a, f);
+      const other = await openInvestigation(a, f);
+      const task = f.task(inv.id);
+      await a.createTask({ task, wait: null, events: [] });
+      await store().claimTask(T0, 'w', 60_000, [task.role]);
+      const inbox = [...Array.from({ length: 7 }, (_, i) => f.inboxItem(inv.id, { createdAt: T0 + i })), f.inboxItem(other.inv.id, { createdAt: T0 + 20 })];
+      await a.applyTaskOutcome({ taskId: task.id, leaseOwner: 'w', now: T0, status: 'completed', inbox });
+      await expectCappedCounts((q) => a.listInbox({ ...q, investigationIds: [inv.id] }));
+      expect(await a.listInbox({ limit: 1, totalCap: 5 })).toMatchObject({ total: 5, totalCapped: true });
     });
   });
 

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE_LIMITS } from '../../src/runtime/investigation-state.js';
+import { COUNT_CAP } from '../../src/runtime/views.js';
+import { DAY, fixtures, openInvestigation, T0 } from '../contract/fixtures.js';
 import { alice, connect, makeApp, TECHCORP, type TestApp } from './helpers.js';
 
 /** Nothing returns unbounded text: the state document stays small on a big investigation. */
@@ -88,5 +90,46 @@ describe('get_investigation on a large investigation', () => {
     await expect(c.client.readResource({ uri: `longhaul://investigations/${bId}/tasks/tsk_${'0'.repeat(30)}` })).rejects.toThrow(/-32002.*No task with id/);
     await expect(c.client.readResource({ uri: `longhaul://investigations/${bId}/tasks/nope` })).rejects.toThrow(/taskId/);
     await c.close();
+  });
+});
+
+/** Tenant-wide lists count what matches only up to COUNT_CAP: past it they say "1,000+". */
+describe('tenant-wide lists past the count cap', () => {
+  let t: TestApp;
+  beforeEach(() => {
+    t = makeApp();
+  });
+  afterEach(() => t.close());
+
+  it(`list_investigations, the inbox and a memory namespace count up to ${COUNT_CAP} and say "1,000+"`, async () => {
+    const f = fixtures(alice.tenantId);
+    const store = t.app.store.tenant(alice.tenantId);
+    let last = '';
+    for (let i = 0; i <= COUNT_CAP; i++) last = (await openInvestigation(store, f, { investigation: { createdAt: T0 + i } })).inv.id;
+    const c = await connect(t.app, alice);
+    try {
+      const raw = await c.callRaw('list_investigations', { limit: 5 });
+      expect(raw.isError).toBeFalsy();
+      const r = raw.structuredContent as any;
+      expect(r.total).toBe(COUNT_CAP);
+      expect(r.showing).toBe('showing 5 of 1,000+ investigations');
+      expect((raw.content[0] as { text: string }).text).toContain('showing 5 of 1,000+ investigations (more: pass nextCursor).');
+      // A filter that matches few is still counted exactly.
+      expect(await c.call('list_investigations', { status: 'closed' })).toMatchObject({ total: 0, showing: 'showing 0 of 0 investigations' });
+
+      await store.markOverdue({ id: last, now: T0 + DAY, events: [], inbox: Array.from({ length: COUNT_CAP + 1 }, (_, i) => f.inboxItem(last, { createdAt: T0 + i })) });
+      const inbox = await c.readJson('longhaul://inbox');
+      expect(inbox).toMatchObject({ total: COUNT_CAP, showing: 'showing 50 of 1,000+ inbox items (newest first)' });
+
+      const s = f.session();
+      await store.createSession(s);
+      const ns = `investigations/${last}/facts`;
+      const writes = Array.from({ length: COUNT_CAP + 1 }, (_, i) => ({ op: 'create' as const, record: f.record(ns, `fact number ${i}`, { createdAt: T0 + i }) }));
+      await store.commitExtraction({ sessionId: s.id, expectedThroughSeq: 0, throughSeq: 1, now: T0, dueAt: null, writes });
+      const memory = await c.readJson(`longhaul://memory/${ns}?limit=10`);
+      expect(memory).toMatchObject({ total: COUNT_CAP, showing: `showing 10 of 1,000+ active records under ${ns}` });
+    } finally {
+      await c.close();
+    }
   });
 });

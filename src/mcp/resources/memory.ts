@@ -12,14 +12,14 @@ const ROOTS = ['investigations/', 'sessions/', 'actors/'];
 
 /**
  * The caller's main namespaces — their own preferences and facts, then their tenant's
- * recent investigations' facts — keeping only those that hold records (one bounded
- * count each), so an empty memory lists nothing.
+ * recent investigations' facts — keeping only those that hold records (one count each,
+ * capped at 1: "any?" is all it asks), so an empty memory lists nothing.
  */
 async function knownNamespaces(caller: Caller, app: App, limit: number): Promise<string[]> {
   const page = await app.runtime.investigations.list(caller, { limit });
   const candidates = [namespaces.actorPreferences(caller.actorId), namespaces.actorFacts(caller.actorId), ...page.investigations.map((i) => namespaces.investigationFacts(i.investigationId))];
   const t = app.store.tenant(caller.tenantId);
-  const totals = await Promise.all(candidates.map((ns) => t.listRecords({ namespacePrefix: ns, limit: 0 }).then((p) => p.total)));
+  const totals = await Promise.all(candidates.map((ns) => t.listRecords({ namespacePrefix: ns, limit: 0, totalCap: 1 }).then((p) => p.total)));
   return candidates.filter((_, i) => totals[i]! > 0);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../../runtime/limits.js';
+import { COUNT_CAP } from '../../runtime/views.js';
 import { investigationSchema, investigationStatus } from '../schemas.js';
 import { defineTool } from '../tool.js';
 import { READ, clip } from './render.js';
@@ -28,9 +29,9 @@ export const listInvestigations = defineTool({
   },
   output: {
     investigations: z.array(investigationSchema).describe('This page, newest first'),
-    total: z.number().int().describe('How many match in all'),
+    total: z.number().int().describe(`How many match in all, counted up to ${COUNT_CAP.toLocaleString('en-US')}: at that number there may be more ("showing" then says ${COUNT_CAP.toLocaleString('en-US')}+)`),
     nextCursor: z.string().nullable().describe('Cursor for the next page, or null on the last page'),
-    showing: z.string().describe('"showing X of Y investigations"'),
+    showing: z.string().describe(`"showing X of Y investigations" (Y reads "${COUNT_CAP.toLocaleString('en-US')}+" when there are at least that many)`),
   },
   annotations: READ,
   handler: (caller, args, { app }) => app.runtime.investigations.list(caller, args),

@@ -27,8 +27,8 @@ import { Keyv } from 'keyv';
 import { systemClock, type Clock } from '../../../domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors.js';
 import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
-import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
-import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
+import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation } from '../../../domain/investigation.js';
+import type { ExtractionCheckpoint, MemoryRecord, ScoredRecord } from '../../../domain/record.js';
 import type { InboxItem } from '../../../domain/report.js';
 import {
   sessionDueAt,
@@ -664,7 +664,7 @@ class PgTenantStore implements TenantStore {
     return rows[0] ? C.investigations.fromRow(rows[0]) : null;
   }
 
-  async listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>> {
+  async listInvestigations(q: Parameters<TenantStore['listInvestigations']>[0]): Promise<Page<Investigation>> {
     const p = new Params();
     const where = [`tenant_id = ${p.add(this.tenantId)}`];
     if (q.status) where.push(`status = ${p.add(q.status)}`);
@@ -672,14 +672,20 @@ class PgTenantStore implements TenantStore {
       const needle = p.add(q.query.toLowerCase());
       where.push(`(strpos(lower(subject), ${needle}) > 0 OR strpos(lower(objective), ${needle}) > 0)`);
     }
-    return this.pageDesc(C.investigations, 'inv', where, p, q.limit, q.cursor);
+    return this.pageDesc(C.investigations, 'inv', where, p, q);
   }
 
-  /** A newest-first keyset page over (created_at, id), with the count of the whole filter (within the tenant). */
-  private async pageDesc<T extends { createdAt: number; id: string }>(codec: Codec<T>, tag: string, where: string[], p: Params, limit: number, cursor: string | null | undefined): Promise<Page<T>> {
+  /** A newest-first keyset page over (created_at, id), with the count of the whole filter (within the tenant), up to `totalCap` (see countUpTo). */
+  private async pageDesc<T extends { createdAt: number; id: string }>(
+    codec: Codec<T>,
+    tag: string,
+    where: string[],
+    p: Params,
+    { limit, cursor, totalCap }: { limit: number; cursor?: string | null; totalCap?: number },
+  ): Promise<Page<T>> {
     const n = pageLimit(limit);
     const cols = codec === (C.records as unknown) ? RECORD_COLUMNS : '*';
-    const count = `SELECT count(*) AS n FROM ${codec.table} WHERE ${where.join(' AND ')}`;
+    const { count, cap } = countUpTo(codec.table, where, totalCap);
     const conds = [...where];
     if (cursor) {
       const [at, id] = decodeCursor(tag, cursor, ['number', 'string'] as const);
@@ -688,7 +694,7 @@ class PgTenantStore implements TenantStore {
     const { total, rows } = await this.countedPage(codec, count, `SELECT ${cols} FROM ${codec.table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${p.add(n + 1)}`, 'p.created_at DESC, p.id DESC', p.values);
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
-    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
+    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null, ...capped(total, cap) };
   }
 
   /**
@@ -1121,10 +1127,7 @@ class PgTenantStore implements TenantStore {
     if (q.investigationId !== undefined) where.push(`investigation_id = ${p.add(q.investigationId)}`);
     if (q.afterSeq !== undefined) where.push(`seq > ${p.add(q.afterSeq)}`);
     if (q.kinds && q.kinds.length > 0) where.push(`kind = ANY(${p.add([...q.kinds])}::text[])`);
-    const cap = q.totalCap === undefined ? null : Math.min(Math.max(0, Math.floor(q.totalCap)), Number.MAX_SAFE_INTEGER);
-    // The cap is a whole number written into the SQL.
-    const count =
-      cap === null ? `SELECT count(*) AS n FROM events WHERE ${where.join(' AND ')}` : `SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${where.join(' AND ')} LIMIT ${cap}) x`;
+    const { count, cap } = countUpTo('events', where, q.totalCap);
     const n = pageLimit(q.limit);
     const conds = [...where];
     if (q.cursor) {
@@ -1135,7 +1138,7 @@ class PgTenantStore implements TenantStore {
     const { total, rows } = await this.countedPage(C.events, count, page, `p.seq ${desc ? 'DESC' : 'ASC'}`, p.values);
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
-    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...(cap !== null ? { totalCapped: total >= cap } : {}) };
+    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...capped(total, cap) };
   }
 
   async getEvents(ids: readonly string[]) {
@@ -1149,7 +1152,7 @@ class PgTenantStore implements TenantStore {
     return rows[0] ? C.records.fromRow(rows[0]) : null;
   }
 
-  async listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>> {
+  async listRecords(q: Parameters<TenantStore['listRecords']>[0]): Promise<Page<MemoryRecord>> {
     const prefix = normalizePrefix(q.namespacePrefix);
     const p = new Params();
     const where = [`tenant_id = ${p.add(this.tenantId)}`];
@@ -1161,7 +1164,7 @@ class PgTenantStore implements TenantStore {
       where.push(`namespace >= ${at} AND namespace < ${p.add(prefix + '0')} AND (namespace = ${at} OR substr(namespace, ${p.add(prefix.length + 1)}, 1) = '/')`);
     }
     if (q.status) where.push(`status = ${p.add(q.status)}`);
-    return this.pageDesc(C.records, 'rec', where, p, q.limit, q.cursor);
+    return this.pageDesc(C.records, 'rec', where, p, q);
   }
 
   /**
@@ -1337,12 +1340,27 @@ class PgTenantStore implements TenantStore {
     return rows[0] ? C.reports.fromRow(rows[0]) : null;
   }
 
-  async listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>> {
+  async listInbox(q: Parameters<TenantStore['listInbox']>[0]): Promise<Page<InboxItem>> {
     const p = new Params();
     const where = [`tenant_id = ${p.add(this.tenantId)}`];
     if (q.investigationIds) where.push(`investigation_id = ANY(${p.add([...q.investigationIds])}::text[])`);
-    return this.pageDesc(C.inbox, 'inbox', where, p, q.limit, q.cursor);
+    return this.pageDesc(C.inbox, 'inbox', where, p, q);
   }
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+
+/**
+ * The count statement of a page: every row matching `where`, or at most `totalCap` (a
+ * LIMIT inside the count, so it reads at most that many index entries however many
+ * match). The cap is a whole number written into the SQL, never a bound parameter.
+ */
+function countUpTo(table: string, where: string[], totalCap: number | undefined): { count: string; cap: number | null } {
+  const filter = where.join(' AND ');
+  if (totalCap === undefined) return { count: `SELECT count(*) AS n FROM ${table} WHERE ${filter}`, cap: null };
+  const cap = Math.min(Math.max(0, Math.floor(totalCap)), Number.MAX_SAFE_INTEGER);
+  return { count: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${filter} LIMIT ${cap}) x`, cap };
+}
+
+/** The Page's `totalCapped`, present only when the caller gave a cap. */
+const capped = (total: number, cap: number | null): { totalCapped?: boolean } => (cap === null ? {} : { totalCapped: total >= cap });

@@ -13,8 +13,8 @@ import { Keyv } from 'keyv';
 import { systemClock, type Clock } from '../../../domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors.js';
 import type { MemoryEvent, NewEvent } from '../../../domain/event.js';
-import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation, type InvestigationStatus } from '../../../domain/investigation.js';
-import type { ExtractionCheckpoint, MemoryRecord, RecordStatus, ScoredRecord } from '../../../domain/record.js';
+import { assertInvestigationTransition, closedInvestigation, overdueInvestigation, touchedInvestigation, type Investigation } from '../../../domain/investigation.js';
+import type { ExtractionCheckpoint, MemoryRecord, ScoredRecord } from '../../../domain/record.js';
 import { namespaceHasPrefix } from '../../../domain/namespace.js';
 import type { InboxItem } from '../../../domain/report.js';
 import { sessionDueAt, sessionHeartbeat, sessionTouched, sessionWorkBegun, sessionWorkEnded, terminatedSession, touchIsDue, type Session, type SessionStatus, type TerminationReason } from '../../../domain/session.js';
@@ -477,7 +477,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => this.find(C.investigations, id));
   }
 
-  async listInvestigations(q: { status?: InvestigationStatus; query?: string; limit: number; cursor?: string | null }): Promise<Page<Investigation>> {
+  async listInvestigations(q: Parameters<TenantStore['listInvestigations']>[0]): Promise<Page<Investigation>> {
     return this.db.read(() => {
       const where = ['tenant_id = @tenantId'];
       const params: Row = { tenantId: this.tenantId };
@@ -489,14 +489,21 @@ class SqliteTenantStore implements TenantStore {
         where.push('(lh_icontains(subject, @needle) = 1 OR lh_icontains(objective, @needle) = 1)');
         params.needle = q.query.toLowerCase();
       }
-      return this.pageDesc(C.investigations, 'investigations', 'inv', where, params, q.limit, q.cursor);
+      return this.pageDesc(C.investigations, 'investigations', 'inv', where, params, q);
     });
   }
 
-  /** A newest-first keyset page over (created_at, id). */
-  private pageDesc<T extends { createdAt: number; id: string }>(codec: Codec<T>, table: string, tag: string, where: string[], params: Row, limit: number, cursor: string | null | undefined): Page<T> {
+  /** A newest-first keyset page over (created_at, id), counted up to `totalCap` (see countUpTo). */
+  private pageDesc<T extends { createdAt: number; id: string }>(
+    codec: Codec<T>,
+    table: string,
+    tag: string,
+    where: string[],
+    params: Row,
+    { limit, cursor, totalCap }: { limit: number; cursor?: string | null; totalCap?: number },
+  ): Page<T> {
     const n = pageLimit(limit);
-    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where.join(' AND ')}`, params)!.n;
+    const { total, capped } = this.countUpTo(table, where, params, totalCap);
     const conds = [...where];
     const p: Row = { ...params };
     if (cursor) {
@@ -508,7 +515,20 @@ class SqliteTenantStore implements TenantStore {
     const rows = this.list(codec, `SELECT * FROM ${table} WHERE ${conds.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${sqlCount(n + 1)}`, p);
     const items = rows.slice(0, n);
     const last = items[items.length - 1];
-    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null };
+    return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.createdAt, last.id]) : null, ...capped };
+  }
+
+  /**
+   * The rows matching `where`, all of them or at most `cap` (a LIMIT inside the count, so
+   * the count costs at most `cap` index entries however many match); `capped` is the
+   * Page's `totalCapped`, present only when a cap was given.
+   */
+  private countUpTo(table: string, where: string[], params: Row, cap: number | undefined): { total: number; capped: { totalCapped?: boolean } } {
+    const filter = where.join(' AND ');
+    if (cap === undefined) return { total: this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${filter}`, params)!.n, capped: {} };
+    const limit = Math.min(Math.max(0, Math.floor(cap)), Number.MAX_SAFE_INTEGER);
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${filter} LIMIT ${sqlCount(limit)})`, params)!.n;
+    return { total, capped: { totalCapped: total >= limit } };
   }
 
   async markOverdue(input: { id: string; now: number; events: NewEvent[]; inbox: InboxItem[] }) {
@@ -881,11 +901,7 @@ class SqliteTenantStore implements TenantStore {
         where.push('kind IN (SELECT value FROM json_each(@kinds))');
         params.kinds = JSON.stringify(q.kinds);
       }
-      const cap = q.totalCap === undefined ? null : Math.max(0, Math.floor(q.totalCap));
-      const total =
-        cap === null
-          ? this.db.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where.join(' AND ')}`, params)!.n
-          : this.db.get<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${where.join(' AND ')} LIMIT ${sqlCount(cap)})`, params)!.n;
+      const { total, capped } = this.countUpTo('events', where, params, q.totalCap);
       const n = pageLimit(q.limit);
       if (q.cursor) {
         const [seq] = decodeCursor(tag, q.cursor, ['number'] as const);
@@ -895,7 +911,7 @@ class SqliteTenantStore implements TenantStore {
       const rows = this.list(C.events, `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ${sqlCount(n + 1)}`, params);
       const items = rows.slice(0, n);
       const last = items[items.length - 1];
-      return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...(cap !== null ? { totalCapped: total >= cap } : {}) };
+      return { items, total, nextCursor: rows.length > n && last ? encodeCursor(tag, [last.seq]) : null, ...capped };
     });
   }
 
@@ -911,7 +927,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => this.find(C.records, id));
   }
 
-  async listRecords(q: { namespacePrefix: string; status?: RecordStatus; limit: number; cursor?: string | null }): Promise<Page<MemoryRecord>> {
+  async listRecords(q: Parameters<TenantStore['listRecords']>[0]): Promise<Page<MemoryRecord>> {
     return this.db.read(() => {
       const prefix = normalizePrefix(q.namespacePrefix);
       const where = ['tenant_id = @tenantId'];
@@ -929,7 +945,7 @@ class SqliteTenantStore implements TenantStore {
         where.push('status = @status');
         params.status = q.status;
       }
-      return this.pageDesc(C.records, 'records', 'rec', where, params, q.limit, q.cursor);
+      return this.pageDesc(C.records, 'records', 'rec', where, params, q);
     });
   }
 
@@ -1147,7 +1163,7 @@ class SqliteTenantStore implements TenantStore {
     return this.db.read(() => this.find(C.reports, id));
   }
 
-  async listInbox(q: { investigationIds?: readonly string[]; limit: number; cursor?: string | null }): Promise<Page<InboxItem>> {
+  async listInbox(q: Parameters<TenantStore['listInbox']>[0]): Promise<Page<InboxItem>> {
     return this.db.read(() => {
       const where = ['tenant_id = @tenantId'];
       const params: Row = { tenantId: this.tenantId };
@@ -1155,7 +1171,7 @@ class SqliteTenantStore implements TenantStore {
         where.push('investigation_id IN (SELECT value FROM json_each(@investigationIds))');
         params.investigationIds = JSON.stringify(q.investigationIds);
       }
-      return this.pageDesc(C.inbox, 'inbox', 'inbox', where, params, q.limit, q.cursor);
+      return this.pageDesc(C.inbox, 'inbox', 'inbox', where, params, q);
     });
   }
 }
