@@ -1,29 +1,14 @@
 import { isChange, type Change } from '../domain/change.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { nullLogger, type Logger } from '../logger.js';
-import type { ChangeLogInput, StorePort } from '../store/port.js';
+import type { ChangeBus, ChangeBusMessage, ChangeLogInput, StorePort } from '../store/port.js';
+
+export type { ChangeBus, ChangeBusMessage } from '../store/port.js';
 
 export type { Change } from '../domain/change.js';
 
 /** The store methods the feed needs: the change log every process on the store shares. */
 export type ChangeLog = Pick<StorePort, 'appendChanges' | 'changesAfter' | 'lastChangeSeq'>;
-
-/** What a change bus delivers: one process's changes as it sent them, not yet checked. */
-export interface ChangeBusMessage {
-  origin: string;
-  entries: ReadonlyArray<{ change: unknown; at: number }>;
-}
-
-/**
- * A push transport for changes between processes (Redis pub/sub: store/adapters/redis/
- * change-bus.ts): heard at once, but lossy — what is published while a subscriber is
- * disconnected is gone.
- */
-export interface ChangeBus {
-  publish(changes: readonly ChangeLogInput[]): Promise<void>;
-  /** Delivers every message (this process's own too) until the returned function is called; resolves once subscribed. */
-  subscribe(onMessage: (message: ChangeBusMessage) => void): Promise<() => Promise<void>>;
-}
 
 export interface ChangeFeedOptions {
   /** The shared change log; without it the feed is in-process only. */

@@ -105,6 +105,23 @@ export interface StorePort {
   close(): Promise<void>;
 }
 
+/** What a change bus delivers: one process's changes as it sent them, not yet checked. */
+export interface ChangeBusMessage {
+  origin: string;
+  entries: ReadonlyArray<{ change: unknown; at: number }>;
+}
+
+/**
+ * A push transport for changes between processes (Redis pub/sub: store/adapters/redis/
+ * change-bus.ts; runtime/change-feed.ts uses it): heard at once, but lossy — what is published while a subscriber is
+ * disconnected is gone.
+ */
+export interface ChangeBus {
+  publish(changes: readonly ChangeLogInput[]): Promise<void>;
+  /** Delivers every message (this process's own too) until the returned function is called; resolves once subscribed. */
+  subscribe(onMessage: (message: ChangeBusMessage) => void): Promise<() => Promise<void>>;
+}
+
 /** A change to append to the change log, from the process `origin` at time `at`. */
 export interface ChangeLogInput {
   /** The process that made the change (its followers skip their own rows). */

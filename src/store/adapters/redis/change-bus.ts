@@ -1,26 +1,9 @@
 import { nullLogger, type Logger } from '../../../logger.js';
-import type { ChangeLogInput } from '../../port.js';
+import type { ChangeBus, ChangeBusMessage } from '../../port.js';
 import type { RedisConnection } from './connection.js';
 
-/** One message heard on the bus: the changes one process published together, not yet checked. */
-export interface ChangeBusMessage {
-  origin: string;
-  /** Each `{ change, at }` as sent; `change` is unchecked (another version may have sent it): the feed validates it. */
-  entries: Array<{ change: unknown; at: number }>;
-}
-
-/** Change notifications across processes over Redis pub/sub (see runtime/change-feed.ts `ChangeBus`). */
-export interface RedisChangeBus {
-  /** Publishes the entries on the one channel, one message per origin; rejects (StorageUnavailableError) when Redis is away. */
-  publish(changes: readonly ChangeLogInput[]): Promise<void>;
-  /**
-   * Delivers every well-formed message on the channel (this process's own included:
-   * the caller skips its origin) until the returned function is called. Resolves once
-   * Redis confirmed the subscription; while Redis is away it waits, and after every
-   * reconnect the client subscribes again by itself.
-   */
-  subscribe(onMessage: (message: ChangeBusMessage) => void): Promise<() => Promise<void>>;
-}
+/** Change notifications across processes over Redis pub/sub: the port's ChangeBus (runtime/change-feed.ts uses it). */
+export type RedisChangeBus = ChangeBus;
 
 /** Entries per pub/sub message: a burst of changes goes out in several bounded messages. */
 const ENTRIES_PER_MESSAGE = 500;
@@ -49,7 +32,7 @@ export function redisChangeBus(conn: RedisConnection, opts: { logger?: Logger } 
     if (!v || typeof v !== 'object') return null;
     const m = v as { v?: unknown; origin?: unknown; entries?: unknown };
     if (m.v !== 1 || typeof m.origin !== 'string' || m.origin === '' || !Array.isArray(m.entries)) return null;
-    const entries: ChangeBusMessage['entries'] = [];
+    const entries: Array<{ change: unknown; at: number }> = [];
     for (const e of m.entries as unknown[]) {
       if (!e || typeof e !== 'object') return null;
       const { change, at } = e as { change?: unknown; at?: unknown };
