@@ -1,4 +1,5 @@
 /** What the bench scripts share: connecting over stdio through the real SDK client, timing calls, percentiles. */
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -72,3 +73,14 @@ export async function alternate(subject: (i: number) => Promise<unknown>, refs: 
   }
   return { ms, alongside };
 }
+
+/** A TCP port free on 127.0.0.1 right now (for a server the bench starts). */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });

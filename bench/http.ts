@@ -39,7 +39,6 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -49,7 +48,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { z } from 'zod';
-import { ROOT, log, percentile, round, time } from './harness.js';
+import { ROOT, freePort, log, percentile, round, time } from './harness.js';
 
 /** Calls before measuring, per server and tool: V8 tiers up over the first thousands. */
 const WARMUP = 3_000;
@@ -99,15 +98,6 @@ async function floorServer(port: number, resumable: boolean): Promise<void> {
 
 // ---------------------------------------------------------------- processes and clients
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 
 async function waitHealthy(url: string, proc: ChildProcess, what: string): Promise<void> {
   const end = performance.now() + 20_000;

@@ -17,7 +17,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,7 +27,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { nullLogger } from '../src/logger.js';
 import { openStore, type StoreSpec } from '../src/store/open-store.js';
 import type { StorePort } from '../src/store/port.js';
-import { connect, log, percentile, ROOT, round, time } from './harness.js';
+import { connect, freePort, log, percentile, ROOT, round, time } from './harness.js';
 import { ACTOR, makeEvents, openInvestigation, preloadEvents, preloadRecords, TENANT, vocabulary } from './preload.js';
 import { rng } from './rng.js';
 import { sweepAtScale } from './sweep-scale.js';
@@ -55,15 +54,6 @@ const withParam = (url: string, key: string, value: string) => {
 };
 const pgStoreUrl = (schema: string) => withParam(PG_URL, 'schema', schema);
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 
 async function dropSchema(schema: string): Promise<void> {
   const c = new pg.Client({ connectionString: PG_URL });

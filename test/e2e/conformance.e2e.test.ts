@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, tempDir, waitFor } from './harness.js';
+import { CLI, freePort, tempDir, waitFor } from './harness.js';
 
 /**
  * The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.13, a dev
@@ -36,15 +35,6 @@ interface Check {
   errorMessage?: string;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** Runs one scenario; resolves with its exit code, output and the checks it saved. */
 function runScenario(url: string, scenario: string, outDir: string): Promise<{ code: number | null; output: string; checks: Check[] }> {

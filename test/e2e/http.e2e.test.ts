@@ -1,20 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connectHttp, post, PROTOCOL, rawHttp, rawSession, toolCall } from '../transports/http/helpers.js';
-import { CLI, runCli, tempDir, waitFor } from './harness.js';
+import { CLI, freePort, runCli, tempDir, waitFor } from './harness.js';
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 
 interface Served {
   proc: ChildProcess;

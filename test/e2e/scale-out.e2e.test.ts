@@ -8,26 +8,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connectHttp, post, rawSession, toolCall, type HttpClient } from '../transports/http/helpers.js';
-import { CLI, runCli, tempDir, waitFor } from './harness.js';
+import { CLI, freePort, runCli, tempDir, waitFor } from './harness.js';
 
 const PG_URL = process.env.LONGHAUL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.LONGHAUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 
 const withParam = (url: string, key: string, value: string) => {
   const u = new URL(url);

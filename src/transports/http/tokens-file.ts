@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { isWorkerActor, RESERVED_ACTOR_HELP } from '../../domain/actors.js';
 import { ConfigError } from '../../config.js';
+import { systemClock } from '../../domain/clock.js';
 import { InvalidInputError, LonghaulError, NotFoundError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 
@@ -188,7 +189,9 @@ const STALE_LOCK_MS = 30_000;
 /** Runs `fn` holding `<file>.lock` (created exclusively), so two `token` commands never lose each other's edit. */
 function withLock<T>(path: string, fn: () => T): T {
   const lock = `${path}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  // The wall clock, not an injected one: a lock's age is judged against its file's mtime.
+  const now = () => systemClock.now();
+  const deadline = now() + LOCK_WAIT_MS;
   for (;;) {
     try {
       closeSync(openSync(lock, 'wx', 0o600));
@@ -197,11 +200,11 @@ function withLock<T>(path: string, fn: () => T): T {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       try {
         // A lock left by a crashed command is taken over after a while.
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
+        if (now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
       } catch {
         /* gone meanwhile */
       }
-      if (Date.now() > deadline) throw new LonghaulError('conflict', `${lock} is held by another longhaul token command; try again (or remove the lock file if no such command runs).`);
+      if (now() > deadline) throw new LonghaulError('conflict', `${lock} is held by another longhaul token command; try again (or remove the lock file if no such command runs).`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }
