@@ -12,6 +12,9 @@ import { Runtime } from './runtime/runtime.js';
 import { WorkerRuntime, type WorkerSettings } from './runtime/worker-runtime.js';
 import { deadlineSweep, type DeadlinePolicy } from './scheduler/deadline-sweep.js';
 import { extractionJob } from './scheduler/extraction-job.js';
+import { outboxJob, type OutboxSettings } from './scheduler/outbox-job.js';
+import { openAgentCoreMemory } from './memory/adapters/agentcore/index.js';
+import type { MemoryPort } from './memory/port.js';
 import type { Job } from './scheduler/job.js';
 import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
 import { retentionJob } from './scheduler/retention-job.js';
@@ -29,7 +32,8 @@ import { redisStreamEventLog } from './store/adapters/redis/stream-events.js';
 import { storeStreamEventLog, type StreamEventLog } from './transports/http/event-log.js';
 import type { ReadinessCheck } from './transports/http/health.js';
 import { lazySourceIndex, type SourceIndex } from './store/source-index.js';
-import { createRoleRegistry } from './workers/index.js';
+import { agentCoreClients, agentSessionReleaser, type AgentCoreClients } from './workers/agentcore-runtime.js';
+import { createRoleRegistry, type AgentBindings } from './workers/index.js';
 import type { RoleRegistry } from './workers/role.js';
 import { sourceIndexFile, TenantSources } from './workers/sources/registry.js';
 import { sourcesJob } from './scheduler/sources-job.js';
@@ -122,6 +126,12 @@ export interface AppOverrides {
   tenants?: TenantSettings;
   /** Where a tenant's `apiKeyEnv` is looked up; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The memory port (tests: AgentCore at a local stub with static credentials); default from config.memory. */
+  memory?: MemoryPort;
+  /** How the memory outbox ships (tests: short retries). */
+  outbox?: Partial<OutboxSettings> & { intervalMs?: number };
+  /** The AgentCore clients roles on agents call (tests: one at a local stub); default one per region, made on first use. */
+  agentCoreClients?: AgentCoreClients;
 }
 
 /**
@@ -154,8 +164,12 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     ...(redis ? { bus: redisChangeBus(redis, { logger: logger.child({ component: 'change-bus' }) }) } : {}),
     ...(o.feedPollMs ? { pollMs: o.feedPollMs } : {}),
   });
+  // Memory: the store's own, or AgentCore Memory — fed by the store's outbox, which every
+  // process on the store writes from now on (the setting is kept in the store).
+  const memory = o.memory ?? openMemory(config, logger, clock);
   const deps: RuntimeDeps = {
     store,
+    ...(memory ? { memory } : {}),
     clock,
     ids,
     logger,
@@ -176,7 +190,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   const servedTenants: () => readonly string[] | null = typeof served === 'function' ? served : () => fixedServed;
   const runtime = new Runtime(deps);
   // Workers: each tenant's rules (its rulesFile; the stdio tenant's LONGHAUL_RULES_FILE; else the defaults).
-  const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => tenants.rulesFor(tenantId) });
+  // Roles bound to AgentCore Runtime agents run there for their tenants (roleAgents below).
+  const roles = o.roles ?? createRoleRegistry({ rulesFor: (tenantId) => tenants.rulesFor(tenantId), agents: roleAgents(tenants, logger, o) });
+  // A worker session's AgentCore runtime session is stopped once longhaul is done with it.
+  deps.releaseWorkerSession = agentSessionReleaser(roles);
   // Delegation refuses a role no worker here runs (it would sit pending for ever).
   deps.knownRoles = () => roles.names();
   // Sources: each tenant's own (tenants file; the stdio tenant's LONGHAUL_SOURCES and
@@ -203,6 +220,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
     // Memory: extract, then expire (retention only deletes events extraction has passed).
     extractionJob(deps, runtime.memory, config.extractionIntervalMs, { tenants: servedTenants }),
     retentionJob(deps, config.extractionIntervalMs),
+    // What the outbox holds leaves for AgentCore within a second or two (retried with backoff).
+    ...(memory?.usesOutbox ? [outboxJob(deps, memory, o.outbox?.intervalMs ?? Math.min(config.sweepIntervalMs, 1_000), owner, o.outbox)] : []),
     // Sources come from files read at start, so the tenants served at start are the ones with any.
     sourcesJob(sources, servedTenants() ?? [config.tenant], config.sourcesRefreshMs),
     ...(o.jobs?.(deps) ?? []),
@@ -250,6 +269,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
         ]
       : [],
     async start() {
+      if (memory?.usesOutbox && !store.memoryOutbox) {
+        await store.enableMemoryOutbox();
+        logger.info('memory outbox on: events and records are shipped to the memory', { memory: memory.location });
+      }
       await feed.start();
       workers.start();
       await scheduler.start();
@@ -262,9 +285,27 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
       await sources.close();
       // After everything that publishes: the last changes reach the log before the store closes.
       await feed.stop();
+      await memory?.close();
       await store.close();
       await redis?.close();
     },
+  };
+}
+
+/**
+ * The roles bound to AgentCore Runtime agents (LONGHAUL_ROLE_<NAME>_AGENT_ARN, the
+ * tenants file's `agents`), or undefined when none is. The SDK retries throttling and
+ * 5xx up to 4 attempts (AWS_MAX_ATTEMPTS, when set, instead).
+ */
+function roleAgents(tenants: TenantSettings, logger: Logger, o: AppOverrides): AgentBindings | undefined {
+  const roles = tenants.agentRoles();
+  if (!roles.length) return undefined;
+  const env = o.env ?? process.env;
+  return {
+    roles,
+    agentFor: (role, tenantId) => tenants.agentFor(role, tenantId),
+    clients: o.agentCoreClients ?? agentCoreClients({ maxAttempts: env.AWS_MAX_ATTEMPTS ? undefined : 4 }),
+    logger: logger.child({ component: 'agentcore-runtime' }),
   };
 }
 
@@ -283,3 +324,16 @@ function withKv(store: StorePort, kv: KeyValueStore): StorePort {
 }
 
 export type { Logger };
+
+/** LONGHAUL_MEMORY: null for the store's own memory (RuntimeDeps falls back to it). */
+function openMemory(config: Readonly<Config>, logger: Logger, clock: Clock): MemoryPort | null {
+  if (config.memory.kind !== 'agentcore') return null;
+  return openAgentCoreMemory({
+    memoryId: config.memory.memoryId,
+    region: config.memory.region,
+    ...(config.memory.endpoint ? { endpoint: config.memory.endpoint } : {}),
+    extraction: config.memory.extraction,
+    logger: logger.child({ component: 'agentcore-memory' }),
+    clock,
+  });
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isWorkerActor, RESERVED_ACTOR_HELP } from './domain/actors.js';
 import { parseDuration, DURATION_HELP } from './domain/duration.js';
 import { InvalidInputError } from './domain/errors.js';
+import { agentRuntimeArnProblem } from './workers/agentcore-contract.js';
 import type { LogLevel } from './logger.js';
 import type { StoreSpec } from './store/open-store.js';
 
@@ -16,7 +17,17 @@ import type { StoreSpec } from './store/open-store.js';
 export interface Config {
   dataDir: string;
   store: StoreSpec;
-  memory: { kind: 'store' } | { kind: 'agentcore'; memoryId: string; region: string };
+  memory:
+    | { kind: 'store' }
+    | {
+        kind: 'agentcore';
+        memoryId: string;
+        region: string;
+        /** Who extracts long-term records: longhaul's strategies (records shipped with BatchCreateMemoryRecords) or AgentCore's own. */
+        extraction: 'longhaul' | 'agentcore';
+        /** AWS_ENDPOINT_URL_BEDROCK_AGENTCORE (else AWS_ENDPOINT_URL): a local stub or a VPC endpoint; null: the SDK's default. */
+        endpoint: string | null;
+      };
   tenant: string;
   actor: string;
   idleTimeoutMs: number;
@@ -51,6 +62,8 @@ export interface Config {
   logLevel: LogLevel;
   workers: { concurrency: number; maxAttempts: number; leaseMs: number };
   rulesFile: string | null;
+  /** Role → AgentCore Runtime agent ARN (LONGHAUL_ROLE_<NAME>_AGENT_ARN, `--role-agents`): the role runs on that agent. */
+  roleAgents: Readonly<Record<string, string>>;
 }
 
 /** Setting name (kebab) → env var. The table README's configuration section is generated from. */
@@ -58,9 +71,11 @@ export const SETTINGS = {
   'data-dir': { env: 'LONGHAUL_DATA_DIR', default: '$XDG_DATA_HOME/longhaul (else ~/.local/share/longhaul)', doc: 'where the embedded store lives' },
   store: { env: 'LONGHAUL_STORE', default: 'sqlite', doc: '`sqlite` (longhaul.db in the data dir), `sqlite:/path/x.db`, `postgres://user@host:5432/db` (several instances; `?schema=name` for a schema of its own), `memory` (tests only; nothing persists)' },
   'redis-url': { env: 'LONGHAUL_REDIS_URL', default: '', doc: '`redis://host:6379/0`: what several HTTP instances share briefly (expiring keys, change notifications, scheduler leases, resumable streams); `?prefix=lh:` for a key prefix of its own' },
-  memory: { env: 'LONGHAUL_MEMORY', default: 'store', doc: '`store` (memory lives in the store); `agentcore` is not available yet' },
+  memory: { env: 'LONGHAUL_MEMORY', default: 'store', doc: '`store` (memory lives in the store) or `agentcore` (AWS Bedrock AgentCore Memory; README "On AWS AgentCore")' },
   'agentcore-memory-id': { env: 'LONGHAUL_AGENTCORE_MEMORY_ID', default: '', doc: 'AgentCore Memory id (memory=agentcore)' },
-  'aws-region': { env: 'AWS_REGION', default: '', doc: 'AWS region (memory=agentcore)' },
+  'agentcore-extraction': { env: 'LONGHAUL_AGENTCORE_EXTRACTION', default: 'longhaul', doc: '`longhaul` (longhaul\'s strategies extract; records written with BatchCreateMemoryRecords) or `agentcore` (the memory\'s own strategies extract)' },
+  'aws-region': { env: 'AWS_REGION', default: '', doc: 'AWS region of the AgentCore memory (memory=agentcore; workers use the region in their agent ARN); credentials come from the default AWS chain' },
+  'aws-endpoint-url-bedrock-agentcore': { env: 'AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', default: '', doc: 'AgentCore data-plane endpoint override (a VPC endpoint, or a local stub in tests)' },
   tenant: { env: 'LONGHAUL_TENANT', default: 'local', doc: 'tenant for stdio (HTTP takes it from credentials)' },
   actor: { env: 'LONGHAUL_ACTOR', default: 'the OS user', doc: 'actor for stdio' },
   'idle-timeout': { env: 'LONGHAUL_IDLE_TIMEOUT', default: '15m', doc: 'idle → terminated' },
@@ -94,6 +109,11 @@ export const SETTINGS = {
   'task-max-attempts': { env: 'LONGHAUL_TASK_MAX_ATTEMPTS', default: '3', doc: 'attempts before a failing task is `failed`' },
   'task-lease': { env: 'LONGHAUL_TASK_LEASE', default: '30s', doc: 'a running task\'s lease; a crashed run is retried after it' },
   'rules-file': { env: 'LONGHAUL_RULES_FILE', default: '', doc: 'JSON file overriding the compliance rules' },
+  'role-agents': {
+    env: 'LONGHAUL_ROLE_<NAME>_AGENT_ARN',
+    default: '',
+    doc: 'runs role `<name>` (e.g. `LONGHAUL_ROLE_COMPLIANCE_AGENT_ARN`) on an AWS Bedrock AgentCore Runtime agent, `arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>`; one env var per role, or `--role-agents compliance=arn:…,legal=arn:…`; a tenant\'s `agents` in the tenants file wins (README "Workers on AgentCore Runtime")',
+  },
   config: { env: 'LONGHAUL_CONFIG', default: '', doc: 'JSON file with any of these settings (kebab-case keys)' },
 } as const;
 
@@ -128,8 +148,10 @@ const Schema = z.object({
     }),
   'redis-url': z.string().refine((v) => v === '' || /^rediss?:\/\/./.test(v), { message: 'must be a redis:// or rediss:// URL' }),
   memory: z.enum(['store', 'agentcore']),
-  'agentcore-memory-id': z.string(),
+  'agentcore-memory-id': z.string().regex(/^$|^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$/, 'is not an AgentCore Memory id (e.g. longhaul_memory-AbCdEf1234, as create-memory returns it)'),
+  'agentcore-extraction': z.enum(['longhaul', 'agentcore']),
   'aws-region': z.string(),
+  'aws-endpoint-url-bedrock-agentcore': z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
   tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/, 'must be letters, digits, ".", "_", "-", "@"'),
   actor: z
     .string()
@@ -188,6 +210,7 @@ const Schema = z.object({
   'task-max-attempts': intIn(1, 100),
   'task-lease': duration('task-lease'),
   'rules-file': z.string(),
+  'role-agents': z.string(),
   config: z.string(),
 });
 
@@ -305,10 +328,17 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
     if (!v['agentcore-memory-id'] || !v['aws-region']) {
       throw new ConfigError('Invalid configuration:\n  memory (LONGHAUL_MEMORY=agentcore) needs LONGHAUL_AGENTCORE_MEMORY_ID and AWS_REGION.');
     }
-    // Refused rather than silently ignored: the memory would land in the local store.
-    throw new ConfigError('Invalid configuration:\n  memory (LONGHAUL_MEMORY=agentcore): AgentCore Memory is not available in this version yet; use `store`.');
   }
-  const memory: Config['memory'] = { kind: 'store' };
+  const memory: Config['memory'] =
+    v.memory === 'agentcore'
+      ? {
+          kind: 'agentcore',
+          memoryId: v['agentcore-memory-id'],
+          region: v['aws-region'],
+          extraction: v['agentcore-extraction'],
+          endpoint: v['aws-endpoint-url-bedrock-agentcore'] || null,
+        }
+      : { kind: 'store' };
   let model: Config['model'] = { kind: 'none' };
   if (v.model === 'sampling') model = { kind: 'sampling' };
   else if (v.model.startsWith('openai:')) {
@@ -354,8 +384,39 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
     logLevel: v['log-level'],
     workers: { concurrency: v['worker-concurrency'], maxAttempts: v['task-max-attempts'], leaseMs: v['task-lease'] },
     rulesFile: v['rules-file'] ? resolve(v['rules-file']) : null,
+    roleAgents: roleAgentSettings(env, v['role-agents']),
   };
   return deepFreeze(config);
+}
+
+/**
+ * Roles bound to AgentCore Runtime agents: every `LONGHAUL_ROLE_<NAME>_AGENT_ARN` in the
+ * env (NAME lower-cased is the role: COMPLIANCE → compliance, DUE_DILIGENCE →
+ * due_diligence), then `role-agents` (flag or config file, `role=arn` comma-separated),
+ * which wins for the roles it names. Each ARN is checked here: a bad one stops start-up.
+ */
+export function roleAgentSettings(env: NodeJS.ProcessEnv, setting: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  const bind = (role: string, arn: string, where: string) => {
+    if (!/^[a-z][a-z0-9_-]{0,63}$/.test(role)) problems.push(`${where}: "${role.slice(0, 60)}" is not a role name (lower-case letters, digits, "_", "-")`);
+    else {
+      const problem = agentRuntimeArnProblem(arn.trim());
+      if (problem) problems.push(`${where}: ${problem}`);
+      else out[role] = arn.trim();
+    }
+  };
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^LONGHAUL_ROLE_([A-Z0-9_]+)_AGENT_ARN$/.exec(key);
+    if (m && value) bind(m[1]!.toLowerCase(), value, key);
+  }
+  for (const pair of setting.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) problems.push(`role-agents: "${pair.slice(0, 80)}" must be role=arn (e.g. compliance=arn:aws:bedrock-agentcore:…)`);
+    else bind(pair.slice(0, i).trim(), pair.slice(i + 1), `role-agents (${pair.slice(0, i).trim()})`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return out;
 }
 
 function deepFreeze<T>(o: T): Readonly<T> {

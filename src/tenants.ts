@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, parseBytes, SETTINGS, type Config } from './config.js';
 import { parseDuration } from './domain/duration.js';
+import { agentRuntimeArnProblem } from './workers/agentcore-contract.js';
 import { DEFAULT_RULES, loadRules, parseRules, type ComplianceRules } from './workers/compliance/rules.js';
 import { parseSourceEntries, sourceSpecs, type SourceSpec } from './workers/sources/config.js';
 
@@ -16,7 +17,8 @@ import { parseSourceEntries, sourceSpecs, type SourceSpec } from './workers/sour
  *     "sources": [{"name": "docs", "folder": "acme/documents"}, {"name": "crm", "database": "sqlite:acme/crm.db", "tables": ["accounts"]}],
  *     "rulesFile": "rules/acme.json",
  *     "model": "openai:http://llm.acme.internal:11434/v1", "modelName": "llama3", "apiKeyEnv": "ACME_OPENAI_KEY",
- *     "limits": {"maxSignals": 200, "maxSignalBytes": "50MiB", "rateLimit": "120/1m"}
+ *     "limits": {"maxSignals": 200, "maxSignalBytes": "50MiB", "rateLimit": "120/1m"},
+ *     "agents": {"compliance": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/acme_compliance-AbCdEf1234"}
  *   },
  *   "globex": {"sources": [{"name": "docs", "folder": "/srv/globex/docs"}], "model": "sampling"}
  * }}
@@ -32,7 +34,10 @@ import { parseSourceEntries, sourceSpecs, type SourceSpec } from './workers/sour
  * - rulesFile: the stdio tenant keeps `LONGHAUL_RULES_FILE`; every other tenant gets the
  *   built-in rules;
  * - model: `LONGHAUL_MODEL` (with `LONGHAUL_MODEL_NAME`);
- * - limits: `LONGHAUL_MAX_SIGNALS`, `LONGHAUL_MAX_SIGNAL_BYTES`, `LONGHAUL_HTTP_RATE_LIMIT`.
+ * - limits: `LONGHAUL_MAX_SIGNALS`, `LONGHAUL_MAX_SIGNAL_BYTES`, `LONGHAUL_HTTP_RATE_LIMIT`;
+ * - agents, role by role: `LONGHAUL_ROLE_<NAME>_AGENT_ARN` (config `roleAgents`); a role
+ *   bound to an AgentCore Runtime agent runs there instead of its built-in code, and
+ *   `null` keeps a tenant on the built-in role whatever the env binds.
  *
  * An `openai:` model of a tenant is sent an API key only from `apiKeyEnv` (the name of
  * an environment variable), or `OPENAI_API_KEY` when its base URL is LONGHAUL_MODEL's
@@ -58,6 +63,8 @@ export interface TenantEntry {
   readonly rules?: ComplianceRules;
   readonly model?: Config['model'];
   readonly limits: { maxSignals?: number; maxSignalBytes?: number; rateLimit?: { requests: number; windowMs: number } };
+  /** Role → AgentCore Runtime agent ARN for this tenant; null: the built-in role, whatever the env binds. */
+  readonly agents?: Readonly<Record<string, string | null>>;
 }
 
 export interface TenantsFile {
@@ -107,6 +114,18 @@ const Entry = z
     modelName: z.string().min(1).max(200).optional(),
     apiKeyEnv: z.string().regex(ENV_NAME, 'must be the name of an environment variable').optional(),
     limits: Limits.optional(),
+    agents: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a role name (lower-case letters, digits, "_", "-")'),
+        z
+          .string()
+          .nullable()
+          .superRefine((v, ctx) => {
+            const problem = v === null ? null : agentRuntimeArnProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+      )
+      .optional(),
   })
   .strict();
 
@@ -154,7 +173,7 @@ export function parseTenantsFile(json: string, file: string, opts: TenantsFileOp
     const r = Entry.safeParse(value);
     if (!r.success) {
       const lines = r.error.issues.map((i) => `${at}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
-      throw new ConfigError(`${where} has an invalid tenant (each is {"sources"?, "rulesFile"?, "model"?, "modelName"?, "apiKeyEnv"?, "limits"?}):\n  ${lines.join('\n  ')}`);
+      throw new ConfigError(`${where} has an invalid tenant (each is {"sources"?, "rulesFile"?, "model"?, "modelName"?, "apiKeyEnv"?, "limits"?, "agents"?}):\n  ${lines.join('\n  ')}`);
     }
     const e = r.data;
     const entry: { -readonly [K in keyof TenantEntry]: TenantEntry[K] } = { id, limits: { ...e.limits } };
@@ -165,6 +184,7 @@ export function parseTenantsFile(json: string, file: string, opts: TenantsFileOp
     }
     if (e.model) entry.model = tenantModel(e, opts, `${where}: ${at}`);
     else if (e.modelName || e.apiKeyEnv) throw new ConfigError(`${where}: ${at}: modelName and apiKeyEnv go with "model": "openai:<base url>".`);
+    if (e.agents) entry.agents = Object.freeze({ ...e.agents });
     tenants.set(id, Object.freeze(entry));
   }
   return Object.freeze({ file, tenants });
@@ -255,6 +275,24 @@ export class TenantSettings {
     const out = new Map<string, Config['model']>();
     for (const [id, e] of this.file?.tenants ?? []) if (e.model) out.set(id, e.model);
     return out;
+  }
+
+  /**
+   * The AgentCore Runtime agent a role runs on for a tenant: its tenants-file entry's
+   * `agents` (where `null` means the built-in role), else LONGHAUL_ROLE_<NAME>_AGENT_ARN,
+   * else null.
+   */
+  agentFor(role: string, tenantId: string): string | null {
+    const own = this.entry(tenantId)?.agents;
+    if (own && Object.hasOwn(own, role)) return own[role] ?? null;
+    return Object.hasOwn(this.config.roleAgents ?? {}, role) ? this.config.roleAgents[role]! : null;
+  }
+
+  /** Every role bound to an agent for some tenant (the env's and the tenants file's). */
+  agentRoles(): string[] {
+    const names = new Set(Object.keys(this.config.roleAgents ?? {}));
+    for (const e of this.file?.tenants.values() ?? []) for (const [role, arn] of Object.entries(e.agents ?? {})) if (arn) names.add(role);
+    return [...names];
   }
 
   /** A tenant's limits: its entry's, else the process-wide settings. */

@@ -72,9 +72,14 @@ describe('config', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_IDLE_TIMEOUT: '2h', LONGHAUL_MAX_SESSION_DURATION: '1h' } })).toThrow(/max-session-duration/);
   });
 
-  it('needs a memory id and region for agentcore memory, and refuses it while it is not available', () => {
+  it('needs a memory id and region for agentcore memory, checks the id and the endpoint, and takes the extraction mode', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore' } })).toThrow(/LONGHAUL_AGENTCORE_MEMORY_ID/);
-    expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'mem-1', AWS_REGION: 'eu-west-1' } })).toThrow(/not available in this version/);
+    expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'mem-1', AWS_REGION: 'eu-west-1' } })).toThrow(/agentcore-memory-id .*not an AgentCore Memory id/);
+    const ok = { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'longhaul_memory-AbCdEf1234', AWS_REGION: 'eu-west-1' };
+    expect(loadConfig({ env: ok }).memory).toEqual({ kind: 'agentcore', memoryId: 'longhaul_memory-AbCdEf1234', region: 'eu-west-1', extraction: 'longhaul', endpoint: null });
+    expect(loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_EXTRACTION: 'agentcore', AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: 'http://127.0.0.1:4566' } }).memory).toMatchObject({ extraction: 'agentcore', endpoint: 'http://127.0.0.1:4566' });
+    expect(() => loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_EXTRACTION: 'aws' } })).toThrow(/agentcore-extraction/);
+    expect(() => loadConfig({ env: { ...ok, AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: 'ftp://x' } })).toThrow(/aws-endpoint-url-bedrock-agentcore/);
   });
 
   it('refuses durations past 100 years naming the setting', () => {

@@ -41,6 +41,8 @@ export const namespaces = {
   investigationFacts: (investigationId: string) => `investigations/${investigationId}/facts`,
   investigationReports: (investigationId: string) => `investigations/${investigationId}/reports`,
   sessionSummary: (sessionId: string) => `sessions/${sessionId}/summary`,
+  /** The investigation's summary, written by AgentCore's summary strategy (one AgentCore session per investigation). */
+  investigationSummary: (investigationId: string) => `investigations/${investigationId}/summary`,
   actorFacts: (actorId: string) => `actors/${actorId}/facts`,
   actorPreferences: (actorId: string) => `actors/${actorId}/preferences`,
 };

@@ -7,6 +7,7 @@ import { requestScope, type McpContext, type RequestExtra, type ResolveCaller } 
 import { attachLogging, type LogForwarding } from './logging.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resource.js';
+import { registerInvestigationApp } from '../ui/app-resource.js';
 import { attachSampling } from './sampling-model.js';
 import { resources } from './resources/index.js';
 import { attachSubscriptions } from './subscriptions.js';
@@ -112,6 +113,8 @@ export function buildServer(app: App, opts: BuildServerOptions): McpServer {
   server.server.onerror = (e) => app.logger.warn('MCP protocol error', { error: protocolErrorText(e) });
   registerTools(server, tools, ctx);
   registerResources(server, resources, ctx);
+  // ui://longhaul/investigation: the investigation view as an MCP App, linked from the investigation tools' _meta.
+  registerInvestigationApp(server);
   registerPrompts(server, ctx);
   scopeCompletions(server);
   codeProtocolToolErrors(server);

@@ -26,6 +26,8 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   input: I;
   output: O;
   annotations: Omit<ToolAnnotations, 'title'>;
+  /** Tool `_meta` for clients, e.g. the MCP Apps link (`ui.resourceUri`) of the investigation tools. */
+  _meta?: Readonly<Record<string, unknown>>;
   handler(caller: Caller, args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<z.input<z.ZodObject<O>>>;
   render(result: z.output<z.ZodObject<O>>): string;
 }
@@ -105,7 +107,7 @@ export function registerTools(server: McpServer, tools: readonly AnyToolDefiniti
     const output = z.object(tool.output);
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations, ...(tool._meta ? { _meta: { ...tool._meta } } : {}) },
       (args: unknown, extra: RequestExtra): Promise<CallToolResult> => observed(ctx.app, tool.name, async () => {
         const fields: Record<string, unknown> = { tool: tool.name };
         try {

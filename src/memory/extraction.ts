@@ -20,9 +20,15 @@ export interface ExtractionSettings {
   /** First retry delay after a failure; doubles per consecutive failure up to maxRetryMs. */
   retryBaseMs: number;
   maxRetryMs: number;
+  /**
+   * False when another system extracts (AgentCore's own strategies,
+   * LONGHAUL_AGENTCORE_EXTRACTION=agentcore): runs then only move the checkpoint, so
+   * retention (which deletes only extracted events) still expires them.
+   */
+  derive: boolean;
 }
 
-export const DEFAULT_EXTRACTION: ExtractionSettings = { batchSize: 500, maxBatchesPerRun: 20, retryBaseMs: 10_000, maxRetryMs: 3_600_000 };
+export const DEFAULT_EXTRACTION: ExtractionSettings = { batchSize: 500, maxBatchesPerRun: 20, retryBaseMs: 10_000, maxRetryMs: 3_600_000, derive: true };
 
 export interface ExtractionRun {
   tenantId: string;
@@ -83,12 +89,13 @@ export class Extraction {
         const more = page.total > page.items.length;
         const last = !more || batch + 1 >= this.settings.maxBatchesPerRun;
         const c = new Consolidator(t, now);
-        for (const strategy of PER_EVENT) {
+        const derive = this.settings.derive;
+        for (const strategy of derive ? PER_EVENT : []) {
           for (const cand of await strategy(page.items, { session, model })) run.outcomes[await c.add(cand)]++;
         }
         const writes: RecordWrite[] = [...c.writes];
         // The summary reads the whole session, so it is written once, with the run's last batch.
-        const summary = last && session ? await this.summaryWrites(t, session, model, now) : [];
+        const summary = derive && last && session ? await this.summaryWrites(t, session, model, now) : [];
         writes.push(...summary);
         const throughSeq = page.items.at(-1)?.seq ?? run.throughSeq;
         await t.commitExtraction({ sessionId, expectedThroughSeq: run.throughSeq, throughSeq, now, dueAt: more ? now : null, writes });

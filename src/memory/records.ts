@@ -2,7 +2,7 @@ import { iso } from '../domain/clock.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { assertId } from '../domain/ids.js';
 import type { RecordStatus } from '../domain/record.js';
-import type { Caller, RuntimeDeps } from '../runtime/deps.js';
+import { memoryOf, type Caller, type RuntimeDeps } from '../runtime/deps.js';
 import { COUNT_CAP, eventView, showing } from '../runtime/views.js';
 import { recordVisibleTo, scopedPrefix } from './scope.js';
 import { recordSummaryView, recordView } from './views.js';
@@ -28,7 +28,7 @@ export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace
   if (!namespace) throw new InvalidInputError('namespace is empty; give a namespace such as "investigations/inv_…/facts".');
   const status = q.status ?? 'active';
   const limit = pageSize(q.limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, 'limit');
-  const page = await d.store.tenant(caller.tenantId).listRecords({
+  const page = await memoryOf(d).tenant(caller.tenantId).listRecords({
     namespacePrefix: namespace,
     ...(status === 'all' ? {} : { status }),
     limit,
@@ -51,9 +51,9 @@ export async function listRecords(d: RuntimeDeps, caller: Caller, q: { namespace
  * expired is listed by id under `expired`. A superseded record names its successor.
  */
 export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: string, page: { limit?: number; cursor?: string | null } = {}) {
-  assertId(recordId, 'rec', 'recordId');
+  assertRecordId(recordId);
   const t = d.store.tenant(caller.tenantId);
-  const r = await t.getRecord(recordId);
+  const r = await findRecord(d, caller.tenantId, recordId);
   // Another actor's private record reads exactly as one that does not exist.
   if (!r || !recordVisibleTo(caller.actorId, r)) throw new NotFoundError('memory record', recordId);
   const limit = pageSize(page.limit, SOURCES_DEFAULT_LIMIT, SOURCES_MAX_LIMIT, 'limit');
@@ -61,7 +61,7 @@ export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: strin
   const ids = r.sourceEventIds.slice(offset, offset + limit);
   const events = await t.getEvents(ids);
   const found = new Set(events.map((e) => e.id));
-  const successor = r.supersededBy ? await t.getRecord(r.supersededBy) : null;
+  const successor = r.supersededBy ? await findRecord(d, caller.tenantId, r.supersededBy) : null;
   const next = offset + ids.length < r.sourceEventIds.length ? Buffer.from(`o:${offset + ids.length}`).toString('base64url') : null;
   return {
     record: recordView(r),
@@ -83,10 +83,17 @@ export async function readRecord(d: RuntimeDeps, caller: Caller, recordId: strin
  * stays superseded (forgetting the newer statement does not revive the older one).
  */
 export async function forgetRecord(d: RuntimeDeps, caller: Caller, recordId: string) {
-  assertId(recordId, 'rec', 'recordId');
+  assertRecordId(recordId);
+  const memory = memoryOf(d);
   const t = d.store.tenant(caller.tenantId);
-  const r = await t.getRecord(recordId);
-  if (!r || !recordVisibleTo(caller.actorId, r) || !(await t.deleteRecord(recordId))) throw new NotFoundError('memory record', recordId);
+  const r = await findRecord(d, caller.tenantId, recordId);
+  if (!r || !recordVisibleTo(caller.actorId, r)) throw new NotFoundError('memory record', recordId);
+  // A record longhaul extracted lives in the store (where consolidation reads it): deleting
+  // it there also queues its deletion for an external memory (the outbox, in the same
+  // step), so a later update can never ship it back. A record only the external memory
+  // holds (extracted by AgentCore) is deleted there.
+  const deleted = (await t.deleteRecord(recordId)) || (memory.kind !== 'store' && (await memory.tenant(caller.tenantId).deleteRecord(recordId)));
+  if (!deleted) throw new NotFoundError('memory record', recordId);
   d.feed.publish({ type: 'memory', tenantId: caller.tenantId, namespace: r.namespace });
   d.logger.info('memory record forgotten', { tenantId: caller.tenantId, actorId: caller.actorId, recordId, namespace: r.namespace });
   return { recordId, namespace: r.namespace, deleted: true as const, text: r.text.length > 200 ? r.text.slice(0, 199) + '…' : r.text };
@@ -97,4 +104,27 @@ function decodeOffset(cursor: string | null | undefined): number {
   const m = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) throw new InvalidInputError(`cursor "${cursor.slice(0, 40)}" is not valid here; pass the nextCursor of the previous page unchanged.`);
   return Number(m[1]);
+}
+
+/**
+ * A record id: longhaul's (`rec_` + 30 letters/digits) or, with AgentCore Memory, the id
+ * AgentCore gave a record its own strategies extracted (AgentCore's memoryRecordId
+ * pattern, passed through unchanged).
+ */
+const AGENTCORE_RECORD_ID = /^[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$/;
+function assertRecordId(recordId: string): void {
+  if (typeof recordId === 'string' && !recordId.startsWith('rec_') && AGENTCORE_RECORD_ID.test(recordId)) return;
+  assertId(recordId, 'rec', 'recordId');
+}
+
+/**
+ * A record of this tenant as the memory holds it; with an external memory, a record
+ * longhaul extracted that the outbox has not shipped yet is read from the store (read
+ * your writes).
+ */
+async function findRecord(d: RuntimeDeps, tenantId: string, recordId: string) {
+  const memory = memoryOf(d);
+  const r = await memory.tenant(tenantId).getRecord(recordId);
+  if (r || memory.kind === 'store' || !recordId.startsWith('rec_')) return r;
+  return d.store.tenant(tenantId).getRecord(recordId);
 }

@@ -1,7 +1,7 @@
 import type { ScoredRecord } from '../domain/record.js';
 import { LonghaulError } from '../domain/errors.js';
 import { memoryScope, namespaceVisibleTo, parseNamespace } from '../domain/namespace.js';
-import type { TenantStore } from '../store/port.js';
+import type { TenantMemory } from './port.js';
 
 /**
  * Actors inside a tenant share its investigations, not their private memory:
@@ -47,7 +47,7 @@ export const recordVisibleTo = (actorId: string, record: { namespace: string }) 
  * Merging by score is sound: ranking statistics are per tenant, and the namespace scope
  * does not weigh in a record's score (src/store/adapters/sqlite/search.ts).
  */
-export async function searchVisible(t: TenantStore, actorId: string, q: { query: string; prefix: string; includeSuperseded: boolean; topK: number }): Promise<ScoredRecord[]> {
+export async function searchVisible(t: Pick<TenantMemory, 'searchRecords'>, actorId: string, q: { query: string; prefix: string; includeSuperseded: boolean; topK: number }): Promise<ScoredRecord[]> {
   const run = (prefix: string) => t.searchRecords({ query: q.query, ...(prefix ? { namespacePrefix: prefix } : {}), includeSuperseded: q.includeSuperseded, topK: q.topK });
   const scope = memoryScope(actorId, q.prefix || null);
   if (scope.prefix === null) return [];

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../domain/errors.js';
-import type { Caller, RuntimeDeps } from '../runtime/deps.js';
+import { memoryOf, type Caller, type RuntimeDeps } from '../runtime/deps.js';
 import { scopedPrefix, searchVisible } from './scope.js';
 import { words } from './text.js';
 import { recordSummaryView } from './views.js';
@@ -31,7 +31,7 @@ export async function searchMemory(d: RuntimeDeps, caller: Caller, input: Search
   const namespace = scopedPrefix(caller.actorId, input.namespace) || null;
   const topK = input.topK ?? SEARCH_DEFAULT_TOP_K;
   if (!Number.isInteger(topK) || topK < 1 || topK > SEARCH_MAX_TOP_K) throw new InvalidInputError(`topK must be a whole number from 1 to ${SEARCH_MAX_TOP_K} (got ${topK}).`);
-  const hits = await searchVisible(d.store.tenant(caller.tenantId), caller.actorId, {
+  const hits = await searchVisible(memoryOf(d).tenant(caller.tenantId), caller.actorId, {
     query: input.query,
     prefix: namespace ?? '',
     includeSuperseded: input.includeSuperseded ?? false,

@@ -5,7 +5,7 @@ import { namespaces } from '../domain/namespace.js';
 import type { MemoryRecord } from '../domain/record.js';
 import type { Report } from '../domain/report.js';
 import { isTerminalTask, type Task, type Wait } from '../domain/task.js';
-import type { Caller, RuntimeDeps } from './deps.js';
+import { memoryOf, type Caller, type RuntimeDeps } from './deps.js';
 import { COUNT_CAP, showing } from './views.js';
 
 /** The briefing's hard cap: ≈1,500 tokens. */
@@ -52,6 +52,7 @@ interface Section {
  */
 export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investigation, since: number | null): Promise<Briefing> {
   const t = d.store.tenant(caller.tenantId);
+  const m = memoryOf(d).tenant(caller.tenantId);
   const factsNs = namespaces.investigationFacts(inv.id);
   const R = { limit: BRIEFING_READ_LIMIT };
   const newest = { ...R, order: 'desc' } as const;
@@ -63,8 +64,8 @@ export async function buildBriefing(d: RuntimeDeps, caller: Caller, inv: Investi
     t.listSignals(inv.id, undefined, newest),
     t.listReports(inv.id, newest),
     t.countInvestigation(inv.id),
-    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8, totalCap: COUNT_CAP }),
-    t.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
+    m.listRecords({ namespacePrefix: factsNs, status: 'active', limit: 8, totalCap: COUNT_CAP }),
+    m.searchRecords({ query: `${inv.subject} ${inv.objective}`, namespacePrefix: factsNs, topK: 8 }),
     t.listEvents({ investigationId: inv.id, kinds: ['decision', 'status', 'signal', 'finding'], limit: 8, order: 'desc' }),
     t.listEvents({ investigationId: inv.id, limit: 1 }),
   ]);

@@ -1,7 +1,10 @@
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
+import type { Session } from '../domain/session.js';
 import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Logger } from '../logger.js';
+import { storeMemory } from '../memory/adapters/store.js';
+import type { MemoryPort } from '../memory/port.js';
 import type { StorePort } from '../store/port.js';
 import type { TenantLimits } from '../tenants.js';
 import type { ChangeFeed } from './change-feed.js';
@@ -28,6 +31,8 @@ export interface RuntimeSettings {
 
 export interface RuntimeDeps {
   store: StorePort;
+  /** Long-term memory (LONGHAUL_MEMORY); absent: the store's own (memoryOf). */
+  memory?: MemoryPort;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -46,4 +51,14 @@ export interface RuntimeDeps {
    * runtimes: use the process-wide settings.
    */
   limitsFor?: (tenantId: string) => TenantLimits;
+  /**
+   * Called when longhaul is done with a worker session whose role ran: after its run
+   * (whatever the outcome; no later run uses the session), and when the lifecycle sweep
+   * terminates one whose run never ended (its process died). Releases what the role
+   * holds outside longhaul (an AgentCore runtime session). Must not throw. Absent: nothing to release.
+   */
+  releaseWorkerSession?: (session: Pick<Session, 'id' | 'tenantId' | 'kind' | 'role'>) => Promise<void>;
 }
+
+/** The memory port of these deps: the configured one, else the store's own. */
+export const memoryOf = (d: Pick<RuntimeDeps, 'store' | 'memory'>): MemoryPort => d.memory ?? storeMemory(d.store);

@@ -105,11 +105,14 @@ export class Events {
     return { session: sessionView(s), events: p.items.map((e) => eventView(visibleTo(caller, e))), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
   }
 
-  /** A page of an investigation's timeline: every event of all its sessions, in order. */
-  async timeline(caller: Caller, investigationId: string, page: { limit?: number; cursor?: string | null }) {
+  /**
+   * A page of an investigation's timeline: every event of all its sessions, in order
+   * (`order: 'desc'`: newest first, as the web view pages it; the cursor continues that order).
+   */
+  async timeline(caller: Caller, investigationId: string, page: { limit?: number; cursor?: string | null; order?: 'asc' | 'desc' }) {
     const inv = await this.investigations.load(caller, investigationId);
     const limit = Math.min(Math.max(page.limit ?? 200, 1), 500);
-    const p = await this.d.store.tenant(caller.tenantId).listEvents({ investigationId: inv.id, limit, cursor: page.cursor ?? null });
+    const p = await this.d.store.tenant(caller.tenantId).listEvents({ investigationId: inv.id, limit, cursor: page.cursor ?? null, ...(page.order === 'desc' ? { order: 'desc' as const } : {}) });
     return { investigationId: inv.id, subject: inv.subject, events: p.items.map((e) => eventView(visibleTo(caller, e))), total: p.total, nextCursor: p.nextCursor, showing: showing(p.items.length, p.total, 'events') };
   }
 }

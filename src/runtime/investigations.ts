@@ -291,11 +291,8 @@ export class Investigations {
       terminationReason: terminationForOutcome(input.outcome),
       events: [event],
     });
-    const t = this.d.store.tenant(caller.tenantId);
-    for (const s of r.terminatedSessions) {
-      await t.scheduleExtraction(s.id, this.d.clock.now());
-      this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: s.id });
-    }
+    // The store made each terminated session's final extraction due in the same step.
+    for (const s of r.terminatedSessions) this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id: s.id });
     this.d.feed.publish({ type: 'investigation', tenantId: caller.tenantId, id: inv.id });
     return {
       investigation: investigationView(r.investigation),

@@ -1,4 +1,4 @@
-import type { Caller, RuntimeDeps } from './deps.js';
+import { memoryOf, type Caller, type RuntimeDeps } from './deps.js';
 import { buildBriefing } from './briefing.js';
 import { makeEvent } from './event-factory.js';
 import { Events } from './events.js';
@@ -25,7 +25,8 @@ export class Runtime {
     this.investigations = new Investigations(deps, this.sessions);
     this.signals = new Signals(deps, this.investigations);
     this.events = new Events(deps, this.investigations, this.sessions);
-    this.memory = new Memory(deps, deps.models ?? ModelRegistry.none());
+    // With AgentCore's own extraction, longhaul's runs only move checkpoints (retention still expires events).
+    this.memory = new Memory(deps, deps.models ?? ModelRegistry.none(), memoryOf(deps).extraction === 'agentcore' ? { derive: false } : {});
   }
 
   /**

@@ -118,10 +118,8 @@ export class Sessions {
 
   async terminate(caller: Caller, id: string, reason: TerminationReason): Promise<Session | null> {
     const s = await this.d.store.tenant(caller.tenantId).terminateSession(id, reason, this.d.clock.now());
-    if (s) {
-      this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id });
-      await this.d.store.tenant(caller.tenantId).scheduleExtraction(id, this.d.clock.now());
-    }
+    // The store made its final extraction due in the same step.
+    if (s) this.d.feed.publish({ type: 'session', tenantId: caller.tenantId, id });
     return s;
   }
 }

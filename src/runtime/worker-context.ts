@@ -4,10 +4,11 @@ import { namespaces } from '../domain/namespace.js';
 import type { MemoryRecord } from '../domain/record.js';
 import type { Session } from '../domain/session.js';
 import type { Signal, Task, Wait } from '../domain/task.js';
+import type { TenantMemory } from '../memory/port.js';
 import type { TenantStore } from '../store/port.js';
 import type { RoleMemory } from '../workers/role.js';
 import { scopedPrefix, searchVisible } from '../memory/scope.js';
-import type { RuntimeDeps } from './deps.js';
+import { memoryOf, type RuntimeDeps } from './deps.js';
 import { makeEvent } from './event-factory.js';
 
 /** Bounds on what a woken worker reads back from memory: context, not a replay. */
@@ -31,24 +32,28 @@ export interface Rehydrated {
  * task first, then the newest), its open waits, its latest events and findings, and
  * the signals delivered for this task. Every read is bounded.
  */
-export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, currentSessionId: string | null): Promise<Rehydrated> {
+/** The memory reads a worker's context needs (the configured memory port's tenant; the store's own when absent). */
+export type MemoryReads = Pick<TenantMemory, 'listRecords' | 'searchRecords'>;
+
+export async function rehydrate(t: TenantStore, task: Task, inv: Investigation, currentSessionId: string | null, m: MemoryReads = t, investigationSummary = false): Promise<Rehydrated> {
   const L = REHYDRATE_LIMITS;
   const factsNs = namespaces.investigationFacts(inv.id);
   const [openWaits, taskWaits, newestFacts, relevant, events, findings, sessions] = await Promise.all([
     t.listWaits(inv.id, { open: true, limit: L.openWaits }),
     // The task's own waits, newest first: the signals it waited for are the ones it gets.
     t.listWaits(inv.id, { taskId: task.id, order: 'desc', limit: L.taskWaits }),
-    t.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts, totalCap: L.facts }),
-    t.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
+    m.listRecords({ namespacePrefix: factsNs, status: 'active', limit: L.facts, totalCap: L.facts }),
+    m.searchRecords({ query: `${inv.subject} ${task.instructions}`, namespacePrefix: factsNs, topK: L.searchTopK }),
     t.listEvents({ investigationId: inv.id, order: 'desc', limit: L.events, totalCap: L.events }),
     t.listEvents({ investigationId: inv.id, kinds: ['finding'], order: 'desc', limit: L.findings, totalCap: L.findings }),
     t.listSessions({ investigationId: inv.id, limit: L.summaries * 2 }),
   ]);
   const facts = dedupe([...relevant.map((r) => r.record), ...newestFacts.items]).slice(0, L.facts);
-  const summaries: MemoryRecord[] = [];
+  // With AgentCore's own extraction, the summary is the investigation's (one AgentCore session per investigation).
+  const summaries: MemoryRecord[] = !investigationSummary ? [] : (await m.listRecords({ namespacePrefix: namespaces.investigationSummary(inv.id), status: 'active', limit: 1, totalCap: 1 })).items;
   for (const s of sessions) {
     if (s.id === currentSessionId || summaries.length >= L.summaries) continue;
-    const page = await t.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1, totalCap: 1 });
+    const page = await m.listRecords({ namespacePrefix: namespaces.sessionSummary(s.id), status: 'active', limit: 1, totalCap: 1 });
     if (page.items[0]) summaries.push(page.items[0]);
   }
   taskWaits.reverse();
@@ -79,7 +84,7 @@ function dedupe(records: MemoryRecord[]): MemoryRecord[] {
  */
 export function roleMemory(
   d: Pick<RuntimeDeps, 'clock' | 'ids' | 'settings'>,
-  t: TenantStore,
+  t: MemoryReads,
   ctx: { session: Session; investigationId: string },
   r: Rehydrated,
   buffer: NewEvent[],
@@ -146,4 +151,10 @@ export function openingEvent(d: Pick<RuntimeDeps, 'clock' | 'ids' | 'settings'>,
       },
     },
   });
+}
+
+/** A tenant's memory reads for a worker, and whether AgentCore's own extraction writes the summaries (per investigation). */
+export function workerMemory(d: Pick<RuntimeDeps, 'store' | 'memory'>, tenantId: string): { reads: MemoryReads; investigationSummary: boolean } {
+  const memory = memoryOf(d);
+  return { reads: memory.tenant(tenantId), investigationSummary: memory.extraction === 'agentcore' };
 }

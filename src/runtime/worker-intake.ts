@@ -6,7 +6,7 @@ import type { Sources } from '../workers/sources/library.js';
 import { workerActor } from '../domain/actors.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
-import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
+import { openingEvent, rehydrate, roleMemory, workerMemory } from './worker-context.js';
 
 export interface IntakeDeps {
   d: RuntimeDeps;
@@ -50,7 +50,8 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
   await t.createSession(session);
   const buffer: NewEvent[] = [];
   try {
-    const r = await rehydrate(t, task, inv, session.id);
+    const mem = workerMemory(d, task.tenantId);
+    const r = await rehydrate(t, task, inv, session.id, mem.reads, mem.investigationSummary);
     buffer.push(openingEvent(d, session, task, r, 'intake'));
     await role.intake!({
       task,
@@ -60,7 +61,7 @@ async function runIntake(x: IntakeDeps, task: Task, inv: Investigation): Promise
       attempt: 0,
       waits: r.taskWaits,
       signals: r.signals,
-      memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
+      memory: roleMemory(d, mem.reads, { session, investigationId: inv.id }, r, buffer),
       sources: x.sources(task.tenantId),
       readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
       // Sampling: the client of the actor who delegated the task (the work is on their behalf, on data shared in the tenant).

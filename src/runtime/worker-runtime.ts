@@ -1,12 +1,13 @@
 import { ConflictError } from '../domain/errors.js';
 import type { NewEvent } from '../domain/event.js';
+import type { Session } from '../domain/session.js';
 import type { Task } from '../domain/task.js';
 import { RetryLaterError, UnrecoverableError, type Outcome, type RoleContext, type RoleRegistry } from '../workers/role.js';
 import type { Sources } from '../workers/sources/library.js';
 import { workerActor } from '../domain/actors.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
-import { openingEvent, rehydrate, roleMemory } from './worker-context.js';
+import { openingEvent, rehydrate, roleMemory, workerMemory } from './worker-context.js';
 import { intakeWaitingTasks } from './worker-intake.js';
 import { planError, planExhausted, planOutcome, type Planned } from './worker-outcome.js';
 
@@ -247,11 +248,13 @@ export class WorkerRuntime {
       if (s.status === 'terminated') ctl.abort(new RunStopped('max_duration'));
     };
     let planned: Planned;
+    let ran = false;
     try {
       timer = setInterval(() => void beat().catch((e: unknown) => log.warn('heartbeat failed', { error: (e as Error).message })), this.heartbeatMs());
       timer.unref();
       // Preparing the run (rehydration) can fail like the role can: both are retried.
-      const r = await rehydrate(t, task, inv, session.id);
+      const mem = workerMemory(d, task.tenantId);
+      const r = await rehydrate(t, task, inv, session.id, mem.reads, mem.investigationSummary);
       await t.appendEvents([openingEvent(d, session, task, r, 'run')]);
       const ctx: RoleContext = {
         task,
@@ -261,7 +264,7 @@ export class WorkerRuntime {
         attempt: task.attempts,
         waits: r.taskWaits,
         signals: r.signals,
-        memory: roleMemory(d, t, { session, investigationId: inv.id }, r, buffer),
+        memory: roleMemory(d, mem.reads, { session, investigationId: inv.id }, r, buffer),
         sources: this.sources(task.tenantId),
         readAttachment: async (signalId, index) => (await t.readSignalAttachment(signalId, index))?.content ?? null,
         // Sampling: the client of the actor who delegated the task (the work is on their behalf, on data shared in the tenant).
@@ -275,6 +278,7 @@ export class WorkerRuntime {
         },
       };
       const stopped = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
+      ran = true;
       const running = role.run(ctx);
       // Whichever loses the race must not surface later as an unhandled rejection.
       stopped.catch(() => undefined);
@@ -289,6 +293,7 @@ export class WorkerRuntime {
       if (e instanceof RunStopped && e.why !== 'max_duration') {
         log.warn('worker run stopped', { why: e.why });
         await this.sessions.terminate(caller, session.id, 'cancelled');
+        await this.release(session, ran);
         return { taskId: task.id, sessionId: session.id, status: 'running', outcome: 'lost' };
       }
       const error = e instanceof Error ? e.message : String(e);
@@ -300,7 +305,19 @@ export class WorkerRuntime {
       if (timer) clearInterval(timer);
       this.controllers.delete(ctl);
     }
-    return this.apply(caller, task, session.id, planned);
+    const report = await this.apply(caller, task, session.id, planned);
+    await this.release(session, ran);
+    return report;
+  }
+
+  /** After a run of the role: what it holds for this worker session outside longhaul is released (RuntimeDeps.releaseWorkerSession). */
+  private async release(session: Session, ran: boolean): Promise<void> {
+    if (!ran || !this.d.releaseWorkerSession) return;
+    try {
+      await this.d.releaseWorkerSession(session);
+    } catch (e) {
+      this.d.logger.warn('worker session release failed', { tenantId: session.tenantId, sessionId: session.id, error: (e as Error).message });
+    }
   }
 
   private async apply(caller: Caller, task: Task, sessionId: string, p: Planned): Promise<RunReport> {

@@ -23,11 +23,13 @@ export function lifecycleSweep(d: RuntimeDeps, intervalMs: number, batch = SWEEP
         const t = d.store.tenant(s.tenantId);
         const done = await t.terminateSession(s.id, reason, now, s.version);
         if (!done) continue; // another sweep or a tool call got there first
-        terminated.push({ sessionId: s.id, reason });
-        await t.scheduleExtraction(s.id, now);
+        terminated.push({ sessionId: s.id, reason }); // its final extraction was made due in the same step
         d.feed.publish({ type: 'session', tenantId: s.tenantId, id: s.id });
         if (s.investigationId) d.feed.publish({ type: 'investigation', tenantId: s.tenantId, id: s.investigationId });
         d.logger.info('session terminated', { tenantId: s.tenantId, sessionId: s.id, reason, wasStatus: s.status });
+        // A worker session still active had a run that never ended (its process died):
+        // what its role holds outside longhaul (an AgentCore runtime session) is released.
+        if (s.kind === 'worker' && s.status === 'active') await d.releaseWorkerSession?.(s);
       }
       return { processed: terminated.length, more: due.length === batch, detail: { terminated } };
     },

@@ -6,6 +6,7 @@ import type { InboxItem, Report } from '../domain/report.js';
 import type { Session, SessionStatus, TerminationReason } from '../domain/session.js';
 import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
+import type { OutboxEntry } from '../memory/port.js';
 
 /**
  * The storage port: domain operations, not get/set. Every adapter (sqlite — also on
@@ -52,7 +53,8 @@ export interface StorePort {
   dueExtractions(now: number, limit: number, tenants?: readonly string[]): Promise<ExtractionCheckpoint[]>;
   /**
    * Deletes up to `limit` events with expiresAt <= now that extraction has passed
-   * (seq <= their session's checkpoint; investigation-level events need no extraction).
+   * (seq <= their session's checkpoint; investigation-level events need no extraction)
+   * and that no outbox entry still has to ship.
    * Returns how many were deleted.
    */
   deleteExpiredEvents(now: number, limit: number): Promise<number>;
@@ -98,6 +100,35 @@ export interface StorePort {
   /** Deletes up to `limit` stream events with expiresAt <= now; returns how many. */
   deleteExpiredStreamEvents(now: number, limit: number): Promise<number>;
 
+  // ---- memory outbox: what leaves for an external memory (LONGHAUL_MEMORY=agentcore) ----
+  /**
+   * True once the outbox is on for this store (a setting kept in the store, so every
+   * process that opens it — the CLI's `signal` too — writes the outbox from then on).
+   * While on, every step that appends events, writes a record or deletes one also adds
+   * an outbox entry in the same transaction: an acknowledged write is never without its
+   * way to the memory. Off (the default), the outbox costs nothing.
+   */
+  readonly memoryOutbox: boolean;
+  /** Turns the outbox on for this store, for good (kept in the store). */
+  enableMemoryOutbox(): Promise<void>;
+  /**
+   * Leases up to `limit` due entries (nextAttemptAt <= now, not leased by another owner
+   * until later) to `owner` until now + leaseMs, oldest first, with what each asks for
+   * read at claim time: an event's or record's current content. An entry whose event or
+   * record no longer exists (expired, forgotten) has nothing left to ship: it is removed
+   * here and not returned.
+   */
+  claimOutbox(now: number, owner: string, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Settles claimed entries, only while `owner` still holds them: delivered ones are
+   * removed; failed ones count an attempt and wait until `retryAt` (null parks the entry:
+   * the memory refused it; it stays, with its error, for `longhaul status`); the rest are
+   * released for the next claim.
+   */
+  settleOutbox(input: { owner: string; delivered: readonly number[]; failed: ReadonlyArray<{ id: number; error: string; retryAt: number | null }>; released?: readonly number[] }): Promise<void>;
+  /** What waits in the outbox: entries to ship, parked ones, the oldest waiting entry's time, and the latest errors. */
+  outboxStats(): Promise<OutboxStats>;
+
   /** Counts for `longhaul status` (all tenants). */
   stats(now: number): Promise<StoreStats>;
   /** Plain expiring keys (idempotency results, caches), through keyv. Keys come from tenantKey(). */
@@ -134,6 +165,19 @@ export interface ChangeLogInput {
 export interface ChangeLogEntry extends ChangeLogInput {
   seq: number;
 }
+
+export interface OutboxStats {
+  enabled: boolean;
+  pending: number;
+  parked: number;
+  /** createdAt of the oldest entry still to ship; null when none. */
+  oldestPendingAt: number | null;
+  /** The most recent errors (parked or retrying), newest first, at most 5. */
+  errors: Array<{ id: number; tenantId: string; kind: OutboxKind; attempts: number; error: string; parked: boolean }>;
+}
+
+/** What an outbox row points at: an event to store, a record to create or update, a record to delete. */
+export type OutboxKind = 'event' | 'record' | 'delete_record';
 
 /** One stored message of a resumable stream. */
 export interface StreamEvent {
@@ -230,7 +274,8 @@ export interface TenantStore {
   /**
    * Closes it in one step: status closed with outcome/summary, every open task
    * `cancelled`, every open wait `cancelled`, every non-terminated session of it
-   * terminated with `terminationReason`, plus `events`. Throws ConflictError when
+   * terminated with `terminationReason` (each one's final extraction due at `now`, in
+   * the same step), plus `events`. Throws ConflictError when
    * the version moved, IllegalTransitionError when already closed.
    */
   closeInvestigation(input: {
@@ -268,8 +313,9 @@ export interface TenantStore {
   heartbeat(id: string, now: number): Promise<Session>;
   /**
    * Terminates a non-terminated session (compare-and-set on `expectedVersion` when
-   * given). Returns the terminated session, or null when it was already terminated
-   * or the version moved (a concurrent sweep won).
+   * given), and makes its final extraction due at `now` in the same step — a crash
+   * right after cannot lose it. Returns the terminated session, or null when it was
+   * already terminated or the version moved (a concurrent sweep won).
    */
   terminateSession(id: string, reason: TerminationReason, now: number, expectedVersion?: number): Promise<Session | null>;
 
@@ -388,6 +434,11 @@ export interface TenantStore {
     totalCap?: number;
   }): Promise<Page<MemoryEvent>>;
   getEvents(ids: readonly string[]): Promise<MemoryEvent[]>;
+  /**
+   * Deletes one event of this tenant (with its outbox entry, so it is never shipped
+   * after). False when absent. What was derived from it is the caller's to handle.
+   */
+  deleteEvent(id: string): Promise<boolean>;
 
   // ---- long-term memory ----
   getRecord(id: string): Promise<MemoryRecord | null>;

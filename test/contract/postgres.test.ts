@@ -7,6 +7,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
 import type { StorePort } from '../../src/store/port.js';
+import { runOutboxContract } from './outbox-contract.js';
 import { runStoreContract } from './store-contract.js';
 import { PG_URL, pgAdmin } from './postgres-helpers.js';
 
@@ -20,6 +21,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin.end();
 });
+
+const makeStore = async () => {
+  const schema = `lh_test_${process.pid}_${made++}`;
+  admin.track(schema);
+  const store = openPostgresStore({ url: PG_URL, schema, poolMax: 4 });
+  schemaOf.set(store, schema);
+  return store;
+};
+const dropStore = async (store: StorePort) => {
+  await store.close();
+  const schema = schemaOf.get(store);
+  if (schema) await admin.drop(schema);
+};
+runOutboxContract('postgres', makeStore, dropStore);
 
 runStoreContract(
   'postgres',

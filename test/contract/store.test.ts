@@ -12,6 +12,7 @@ import { MIGRATIONS } from '../../src/store/adapters/sqlite/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { StorePort } from '../../src/store/port.js';
 import { fixtures, openInvestigation, T0 } from './fixtures.js';
+import { runOutboxContract } from './outbox-contract.js';
 import { runStoreContract } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -49,6 +50,7 @@ const inEmptyCwd = async (fn: () => Promise<void>) => {
 };
 
 runStoreContract('sqlite', async () => openSqliteStore({ path: tempDb() }));
+runOutboxContract('sqlite', async () => openSqliteStore({ path: tempDb() }));
 
 describe('sqlite store', () => {
   let file: string;

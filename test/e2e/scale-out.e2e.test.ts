@@ -10,85 +10,12 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, connectHttp, post, rawSession, toolCall, type HttpClient } from '../transports/http/helpers.js';
-import { CLI, freePort, runCli, tempDir, waitFor } from './harness.js';
+import { freePort, runCli, tempDir, waitFor } from './harness.js';
+import { deleteRedisPrefix, dropSchema, instance, passes, PG_URL, REDIS_URL, stop, withParam, type Instance } from './http-instances.js';
 
-const PG_URL = process.env.LONGHAUL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.LONGHAUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
-
-
-const withParam = (url: string, key: string, value: string) => {
-  const u = new URL(url);
-  u.searchParams.set(key, value);
-  return u.toString();
-};
-
-interface Instance {
-  proc: ChildProcess;
-  url: string;
-  mcp: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function instance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [CLI, 'serve', '--http', '--port', String(port)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LONGHAUL_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok, 30_000, `serve --http on ${port} ready (stderr: ${err.slice(-2_000)})`, 200);
-  return { proc, url, mcp: `${url}/mcp`, stderr: () => err, exited };
-}
-
-async function stop(i: Instance | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!i || i.proc.exitCode !== null || i.proc.signalCode !== null) return;
-  i.proc.kill(signal);
-  await Promise.race([i.exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (i.proc.exitCode === null && i.proc.signalCode === null) {
-    i.proc.kill('SIGKILL');
-    await i.exited;
-  }
-}
-
-/** The scheduler passes of `job` this instance has counted (its /metrics). */
-async function passes(i: Instance, token: string, job: string): Promise<number> {
-  const text = await (await fetch(`${i.url}/metrics`, { headers: bearer(token) })).text();
-  const m = new RegExp(`^longhaul_sweep_duration_seconds_count\\{job="${job}"\\} (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await c.end();
-  }
-}
-
-async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const { createClient } = await import('@redis/client');
-  const c = createClient({ url: REDIS_URL });
-  await c.connect();
-  try {
-    // The prefix is this run's own (pid and time): nothing else matches it.
-    for await (const keys of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-      const list = Array.isArray(keys) ? keys : [keys];
-      if (list.length) await c.del(list);
-    }
-  } finally {
-    c.destroy();
-  }
-}
 
 const investigation = (c: HttpClient, subject: string) =>
   c.call('start_investigation', {

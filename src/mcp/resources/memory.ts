@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { namespaceHasPrefix, namespaces } from '../../domain/namespace.js';
 import { scopedPrefix } from '../../memory/scope.js';
 import type { StatusFilter } from '../../memory/records.js';
-import type { Caller } from '../../runtime/deps.js';
+import { memoryOf, type Caller } from '../../runtime/deps.js';
 import { defineResource } from '../resource.js';
 import { uris } from '../uris.js';
 import { COMPLETE_RECENT, LIST_RECENT } from './limits.js';
@@ -18,7 +18,7 @@ const ROOTS = ['investigations/', 'sessions/', 'actors/'];
 async function knownNamespaces(caller: Caller, app: App, limit: number): Promise<string[]> {
   const page = await app.runtime.investigations.list(caller, { limit });
   const candidates = [namespaces.actorPreferences(caller.actorId), namespaces.actorFacts(caller.actorId), ...page.investigations.map((i) => namespaces.investigationFacts(i.investigationId))];
-  const t = app.store.tenant(caller.tenantId);
+  const t = memoryOf(app.runtime.deps).tenant(caller.tenantId);
   const totals = await Promise.all(candidates.map((ns) => t.listRecords({ namespacePrefix: ns, limit: 0, totalCap: 1 }).then((p) => p.total)));
   return candidates.filter((_, i) => totals[i]! > 0);
 }

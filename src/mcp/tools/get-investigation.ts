@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventSchema, investigationIdInput, investigationSchema, sessionSchema, signalSchema, taskSchema, waitSchema } from '../schemas.js';
+import { investigationAppToolMeta } from '../../ui/app-resource.js';
 import { defineTool } from '../tool.js';
 import { READ, clip, taskLine } from './render.js';
 
@@ -38,6 +39,7 @@ export const getInvestigation = defineTool({
       .describe('The latest filed report, or null'),
   },
   annotations: READ,
+  _meta: investigationAppToolMeta,
   handler: (caller, args, { app }) => app.runtime.investigations.get(caller, args.investigationId),
   render: (r) =>
     [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { briefingSchema, investigationIdInput } from '../schemas.js';
+import { investigationAppToolMeta } from '../../ui/app-resource.js';
 import { defineTool } from '../tool.js';
 
 export const resumeInvestigation = defineTool({
@@ -15,6 +16,7 @@ export const resumeInvestigation = defineTool({
     briefing: briefingSchema,
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  _meta: investigationAppToolMeta,
   handler: (caller, args, { app }) => app.runtime.resume(caller, args.investigationId),
   render: (r) => (r.sessionId ? `Supervisor session ${r.sessionId}.\n\n` : 'The investigation is closed; no session opened.\n\n') + r.briefing.text,
 });

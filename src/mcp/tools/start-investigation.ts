@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../../runtime/limits.js';
 import { investigationSchema, instructionsInput, roleInput, taskSchema, waitForInput, waitSchema } from '../schemas.js';
+import { investigationAppToolMeta } from '../../ui/app-resource.js';
 import { defineTool } from '../tool.js';
 import { uris } from '../uris.js';
 import { WRITE, taskLine } from './render.js';
@@ -47,6 +48,7 @@ export const startInvestigation = defineTool({
     waits: z.array(waitSchema).describe('Their waits (a wait already resolved by an earlier signal shows as resolved)'),
   },
   annotations: WRITE,
+  _meta: investigationAppToolMeta,
   handler: (caller, args, { app }) => app.runtime.investigations.start(caller, args),
   render: (r) =>
     [

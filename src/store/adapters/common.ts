@@ -221,3 +221,15 @@ export function checkedAttachments(
   if (problem) throw new InvalidInputError(`signal ${signal.id} ${problem}; a signal must list exactly the files it carries.`);
   return given;
 }
+
+/**
+ * The clientToken an outbox entry is shipped with: stable across its retries, so the
+ * memory stores a retried entry once. An event's is its id (appended once); a record
+ * change's names the entry too, since one record changes many times.
+ */
+export function outboxClientToken(kind: 'event' | 'record' | 'delete_record', refId: string, entryId: number): string {
+  return kind === 'event' ? refId : `${kind === 'record' ? 'put' : 'del'}.${refId}.${entryId}`;
+}
+
+/** Outbox errors kept per entry (the memory's message, cut). */
+export const OUTBOX_ERROR_MAX = 1_000;

@@ -20,6 +20,7 @@ import { DEFAULT_SESSION_LIMITS, McpSessions, type SessionCredential, type Sessi
 import type { HttpServedTenants } from './served-tenants.js';
 import { TokensFile } from './tokens-file.js';
 import { SIGNAL_HOOK_PATH, signalWebhook } from './webhook.js';
+import { webRoutes } from './web.js';
 
 export interface HttpServerOptions {
   /** Bind address and port; default config.http (port 0: any free port). */
@@ -224,8 +225,9 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
     }
   }
   const origins = originCheck({ allowedOrigins: config.http.allowedOrigins, publicUrl: config.http.publicUrl, loopback: isLoopback(host) });
-  const authenticate = credentials
-    ? requireBearerAuth({ verifier: new HttpTokenVerifier(tokens, oauth, nowSeconds), resourceMetadataUrl })
+  const verifier = credentials ? new HttpTokenVerifier(tokens, oauth, nowSeconds) : null;
+  const authenticate = verifier
+    ? requireBearerAuth({ verifier, resourceMetadataUrl })
     : (req: Request, _res: Response, next: NextFunction) => {
         req.auth = localAuthInfo(app.localCaller, nowSeconds());
         next();
@@ -278,6 +280,19 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
     limiter.middleware,
     signalWebhook({ app, resourceMetadataUrl: credentials ? resourceMetadataUrl : null, logger }),
   );
+  // The web page (/, /investigations/{id}, /signin, /api/…, /ui/…): its own sign-in cookie or bearer, CSRF and origin checks (web.ts).
+  // Cookies are Secure unless this is plain http on loopback (a browser drops a Secure cookie set over http); behind a public https URL always.
+  const webUi = webRoutes({
+    app,
+    logger,
+    verifier,
+    credentialValid,
+    ownOrigins: [...new Set([new URL(url).origin, new URL(publicBase).origin])],
+    secureCookies: config.http.publicUrl ? new URL(config.http.publicUrl).protocol === 'https:' : !isLoopback(host),
+    limiter: limiter.middleware,
+    resourceMetadataUrl: credentials ? resourceMetadataUrl : null,
+  });
+  web.use(webUi.router);
   web.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', error_description: `Nothing here; the MCP endpoint is ${MCP_PATH}.` });
   });
@@ -303,6 +318,7 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
     close() {
       closing ??= (async () => {
         draining = true;
+        webUi.close();
         clearInterval(sweep);
         if (tokensPoll) clearInterval(tokensPoll);
         stopWatchingTokens?.();

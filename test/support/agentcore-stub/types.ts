@@ -30,6 +30,8 @@ export class StubError extends Error {
     /** e.g. ValidationException, ResourceNotFoundException, ThrottledException, ServiceException, AccessDeniedException */
     readonly type: string,
     message: string,
+    /** Extra members of the error body, e.g. a ValidationException's `reason` and `fieldList`. */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -43,4 +45,24 @@ export interface StubCall {
   op: string;
   status: number;
   at: number;
+}
+
+/**
+ * One operation a route module owns: the SDK's HTTP binding (method and path template with
+ * `{label}` segments, as in the SDK's schema) and its handler. index.ts matches the raw
+ * path segment by segment and passes the decoded labels, so a label may hold `/` or `:`
+ * (an agent runtime ARN arrives URL-encoded as one segment).
+ */
+export interface StubOperation {
+  /** The SDK command name without "Command", e.g. 'CreateEvent'. */
+  op: string;
+  method: string;
+  path: string;
+  handle(req: StubRequest, labels: Record<string, string>): Promise<StubResponse> | StubResponse;
+}
+
+/** A route module: its operations and the error types its service uses for injected faults. */
+export interface StubModule {
+  operations: StubOperation[];
+  faults: { throttled: string; server: string; unavailable: string };
 }

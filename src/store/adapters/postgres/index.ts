@@ -85,6 +85,7 @@ import {
 } from '../common.js';
 import { lockKey, PgDb, type Conn } from './db.js';
 import { KeyvPostgres } from './keyv-postgres.js';
+import { enqueueIfOn, OUTBOX_ON, PgOutbox } from './outbox.js';
 import { PgChangeLog, PgStreamEvents } from './logs.js';
 import { runMigrations } from './migrations.js';
 import * as C from './rows.js';
@@ -128,7 +129,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): StorePort {
   });
   db.start();
   const kv = new Keyv({ store: new KeyvPostgres(db, clock), throwOnErrors: true });
-  return new PgStore(db, kv);
+  return new PgStore(db, kv, clock);
 }
 
 /**
@@ -198,17 +199,45 @@ class PgStore implements StorePort {
   constructor(
     private readonly db: PgDb,
     readonly kv: Keyv,
+    private readonly clock: Clock,
   ) {
     this.location = db.location;
     this.changes = new PgChangeLog(db);
     this.streams = new PgStreamEvents(db);
+    this.outbox = new PgOutbox(db);
+  }
+
+  private readonly outbox: PgOutbox;
+  private outboxOn = false;
+  /** As this process last read it (enableMemoryOutbox, outboxStats); writes judge the stored setting itself. */
+  get memoryOutbox(): boolean {
+    return this.outboxOn;
+  }
+
+  async enableMemoryOutbox(): Promise<void> {
+    await this.outbox.enable();
+    this.outboxOn = true;
+  }
+
+  async claimOutbox(now: number, owner: string, leaseMs: number, limit: number) {
+    return this.outbox.claim(now, owner, leaseMs, limit);
+  }
+
+  async settleOutbox(input: Parameters<StorePort['settleOutbox']>[0]) {
+    await this.outbox.settle(input);
+  }
+
+  async outboxStats() {
+    const s = await this.outbox.stats();
+    this.outboxOn = s.enabled;
+    return s;
   }
 
   tenant(tenantId: string): TenantStore {
     assertTenantId(tenantId);
     let t = this.tenants.get(tenantId);
     if (!t) {
-      t = new PgTenantStore(tenantId, this.db);
+      t = new PgTenantStore(tenantId, this.db, this.clock);
       this.tenants.set(tenantId, t);
     }
     return t;
@@ -286,6 +315,7 @@ class PgStore implements StorePort {
          SELECT e.seq FROM events e
          LEFT JOIN checkpoints c ON c.tenant_id = e.tenant_id AND c.session_id = e.session_id
          WHERE e.expires_at <= $1 AND (e.session_id IS NULL OR e.seq <= c.through_seq)
+           AND NOT EXISTS (SELECT 1 FROM memory_outbox o WHERE o.tenant_id = e.tenant_id AND o.kind = 'event' AND o.ref_id = e.id)
          ORDER BY e.expires_at, e.seq LIMIT $2)`,
       [now, pageLimit(limit)],
     );
@@ -416,6 +446,9 @@ const RECORD_UPDATE = (() => {
 /** An event row's columns as an append writes them, after its seq. */
 const EVENT_COLUMNS = C.events.insertColumns;
 const EVENT_ARRAY_TYPES: Record<string, string> = { created_at: 'bigint[]', expires_at: 'bigint[]' };
+/** Where the event id and createdAt arrays sit among the append's per-column arrays (the outbox entries read them). */
+const EVENT_ID_COLUMN = EVENT_COLUMNS.indexOf('id');
+const EVENT_CREATED_COLUMN = EVENT_COLUMNS.indexOf('created_at');
 
 /**
  * The append statement (see insertEvents). Its parameters follow the gate's `p0`: the
@@ -430,7 +463,10 @@ function appendSql(p0: number, gateCte: string, gateFrom: string): string {
     ins AS (INSERT INTO events (seq, ${EVENT_COLUMNS.join(', ')}) SELECT u.* FROM seqs, unnest(seqs.a, ${arrays}) u WHERE seqs.a IS NOT NULL),
     due AS (INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at)
       SELECT ${$(3)}::text, d.sid, 0, NULL, NULL, d.at FROM lock, unnest(${$(4)}::text[], ${$(5)}::bigint[]) d(sid, at)
-      ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE checkpoints.due_at IS NULL)
+      ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE checkpoints.due_at IS NULL),
+    ob AS (INSERT INTO memory_outbox (tenant_id, kind, ref_id, next_attempt_at, created_at)
+      SELECT ${$(3)}::text, 'event', o.id, o.at, o.at FROM lock, unnest(${$(6 + EVENT_ID_COLUMN)}::text[], ${$(6 + EVENT_CREATED_COLUMN)}::bigint[]) WITH ORDINALITY o(id, at, n)
+      WHERE ${OUTBOX_ON} ORDER BY o.n)
     SELECT (SELECT a FROM seqs) AS lh_seqs`;
 }
 
@@ -449,6 +485,7 @@ class PgTenantStore implements TenantStore {
   constructor(
     readonly tenantId: string,
     private readonly db: PgDb,
+    private readonly clock: Clock,
   ) {
     this.eventLock = lockKey(db.schema, `events|${tenantId}`);
   }
@@ -747,6 +784,9 @@ class PgTenantStore implements TenantStore {
       ]);
       const terminatedSessions: Session[] = [];
       for (const s of live) terminatedSessions.push(await this.update(c, C.sessions, terminatedSession(s, input.terminationReason, now)));
+      // Each session's final extraction is due now, in the step that ends it (before the
+      // append: the event lock comes last in a step, see appendIn).
+      for (const s of terminatedSessions) await this.markDue(c, s.id, now, 'earliest');
       await this.appendIn(c, input.events);
       return { investigation: closed, cancelledTasks, terminatedSessions };
     });
@@ -864,12 +904,23 @@ class PgTenantStore implements TenantStore {
     const known = this.sessions.get(id);
     if (known && known.status !== 'terminated' && (expectedVersion === undefined || known.version === expectedVersion)) {
       const next = terminatedSession(known, reason, now);
-      if ((await this.db.run(SESSION_CAS_UPDATE, [...C.sessions.updateParams(next), known.version])) === 1) return this.remember(C.sessions.stored(next));
+      const params = [...C.sessions.updateParams(next), known.version];
+      // The update and its session's final extraction (due now) in one statement.
+      const rows = await this.db.query<{ n: number }>(
+        `WITH u AS (${SESSION_CAS_UPDATE} RETURNING id),
+         d AS (INSERT INTO checkpoints (tenant_id, session_id, through_seq, last_run_at, last_error, due_at) SELECT $${params.length + 1}::text, u.id, 0, NULL, NULL, $${params.length + 2}::bigint FROM u
+           ON CONFLICT (tenant_id, session_id) DO UPDATE SET due_at = excluded.due_at WHERE checkpoints.due_at IS NULL OR excluded.due_at < checkpoints.due_at)
+         SELECT count(*)::int AS n FROM u`,
+        [...params, this.tenantId, now],
+      );
+      if (rows[0]!.n === 1) return this.remember(C.sessions.stored(next));
     }
     const r = await this.db.write(async (c) => {
       const s = await this.mustSession(c, id, 'FOR UPDATE');
       if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
-      return this.update(c, C.sessions, terminatedSession(s, reason, now));
+      const done = await this.update(c, C.sessions, terminatedSession(s, reason, now));
+      await this.markDue(c, id, now, 'earliest'); // its final extraction, in the same step
+      return done;
     });
     return r && this.remember(r);
   }
@@ -962,6 +1013,7 @@ class PgTenantStore implements TenantStore {
       for (const r of input.reports ?? []) await this.insert(c, C.reports, r, 'report');
       for (const i of input.inbox ?? []) await this.insert(c, C.inbox, i, 'inbox item');
       for (const r of input.records ?? []) await this.insertRecord(c, r);
+      await enqueueIfOn(c, this.tenantId, 'record', (input.records ?? []).map((r) => r.id), now);
       const events = await this.appendIn(c, input.events ?? []);
       return { task: stored, wait, events };
     });
@@ -1145,6 +1197,17 @@ class PgTenantStore implements TenantStore {
     return this.list(this.db, C.events, 'SELECT * FROM events WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY seq', [this.tenantId, [...new Set(ids)]]);
   }
 
+  async deleteEvent(id: string) {
+    // One statement: the event and any entry that would still ship it.
+    const rows = await this.db.query<{ n: number }>(
+      `WITH d AS (DELETE FROM events WHERE tenant_id = $1 AND id = $2 RETURNING id),
+       ob AS (DELETE FROM memory_outbox o USING d WHERE o.tenant_id = $1 AND o.kind = 'event' AND o.ref_id = d.id)
+       SELECT count(*)::int AS n FROM d`,
+      [this.tenantId, id],
+    );
+    return rows[0]!.n > 0;
+  }
+
   // ---- long-term memory ----
 
   async getRecord(id: string) {
@@ -1278,7 +1341,14 @@ class PgTenantStore implements TenantStore {
   }
 
   async deleteRecord(id: string) {
-    return (await this.db.run('DELETE FROM records WHERE tenant_id = $1 AND id = $2', [this.tenantId, id])) > 0;
+    // One statement: the delete and, when the outbox is on, its entry.
+    const rows = await this.db.query<{ n: number }>(
+      `WITH d AS (DELETE FROM records WHERE tenant_id = $1 AND id = $2 RETURNING id),
+       ob AS (INSERT INTO memory_outbox (tenant_id, kind, ref_id, next_attempt_at, created_at) SELECT $1::text, 'delete_record', d.id, $3::bigint, $3::bigint FROM d WHERE ${OUTBOX_ON})
+       SELECT count(*)::int AS n FROM d`,
+      [this.tenantId, id, this.clock.now()],
+    );
+    return rows[0]!.n > 0;
   }
 
   async getCheckpoint(sessionId: string) {
@@ -1301,6 +1371,7 @@ class PgTenantStore implements TenantStore {
         else if (w.op === 'supersede') await this.updateRecord(c, { ...r, status: 'superseded', supersededBy: w.by, updatedAt: w.now });
         else await this.updateRecord(c, { ...r, text: w.text, textKey: w.textKey, sourceEventIds: union(r.sourceEventIds, w.eventIds), updatedAt: w.now });
       }
+      await enqueueIfOn(c, this.tenantId, 'record', [...new Set(input.writes.map((w) => (w.op === 'create' ? w.record.id : w.id)))], input.now);
       await this.putCheckpoint(c, { ...cp, throughSeq: input.throughSeq, lastRunAt: input.now, lastError: null, dueAt: input.dueAt });
     });
   }

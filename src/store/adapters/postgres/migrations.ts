@@ -315,6 +315,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       SELECT gin_clean_pending_list('records_tsv'::regclass);
     `,
   },
+  {
+    version: 3,
+    name: 'memory outbox',
+    // What leaves for an external memory (AgentCore), written in the same transaction
+    // (or statement) as the event or record it points at; next_attempt_at NULL parks an
+    // entry the memory refused. store_settings keeps `memory_outbox`: once on, every
+    // process on the schema writes the outbox (the event append checks it in its own
+    // statement).
+    sql: `
+      CREATE TABLE memory_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'record', 'delete_record')),
+        ref_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT,
+        last_error TEXT,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX memory_outbox_due ON memory_outbox (next_attempt_at, id) WHERE next_attempt_at IS NOT NULL;
+      CREATE INDEX memory_outbox_ref ON memory_outbox (tenant_id, kind, ref_id);
+      CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
 ];
 
 /**

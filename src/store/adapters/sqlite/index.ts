@@ -45,6 +45,7 @@ import {
 import { Db, IN_MEMORY, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
 import { SqliteChangeLog, SqliteStreamEvents } from './logs.js';
+import { SqliteOutbox } from './outbox.js';
 import { migrate } from './migrations.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
@@ -80,7 +81,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): StorePort {
   }
   const kv = new Keyv({ store: new KeyvSqlite(db, clock), throwOnErrors: true });
   logger.debug('store opened', { store: db.location });
-  return new SqliteStore(db, kv);
+  return new SqliteStore(db, kv, new SqliteOutbox(db, clock));
 }
 
 /**
@@ -123,17 +124,41 @@ class SqliteStore implements StorePort {
   constructor(
     private readonly db: Db,
     readonly kv: Keyv,
+    private readonly outbox: SqliteOutbox,
   ) {
     this.location = db.location;
     this.changes = new SqliteChangeLog(db);
     this.streams = new SqliteStreamEvents(db);
+    this.outboxOn = db.read(() => outbox.isOn());
+  }
+
+  private outboxOn: boolean;
+  get memoryOutbox(): boolean {
+    return this.outboxOn;
+  }
+
+  async enableMemoryOutbox(): Promise<void> {
+    this.outbox.enable();
+    this.outboxOn = true;
+  }
+
+  async claimOutbox(now: number, owner: string, leaseMs: number, limit: number) {
+    return this.outbox.claim(now, owner, leaseMs, limit);
+  }
+
+  async settleOutbox(input: Parameters<StorePort['settleOutbox']>[0]) {
+    this.outbox.settle(input);
+  }
+
+  async outboxStats() {
+    return this.outbox.stats();
   }
 
   tenant(tenantId: string): TenantStore {
     assertTenantId(tenantId);
     let t = this.tenants.get(tenantId);
     if (!t) {
-      t = new SqliteTenantStore(tenantId, this.db);
+      t = new SqliteTenantStore(tenantId, this.db, this.outbox);
       this.tenants.set(tenantId, t);
     }
     return t;
@@ -204,6 +229,7 @@ class SqliteStore implements StorePort {
              SELECT e.seq FROM events e
              LEFT JOIN checkpoints c ON c.tenant_id = e.tenant_id AND c.session_id = e.session_id
              WHERE e.expires_at <= ? AND (e.session_id IS NULL OR e.seq <= c.through_seq)
+               AND NOT EXISTS (SELECT 1 FROM memory_outbox o WHERE o.tenant_id = e.tenant_id AND o.kind = 'event' AND o.ref_id = e.id)
              ORDER BY e.expires_at, e.seq LIMIT ${sqlCount(pageLimit(limit))})`,
           now,
         ).changes,
@@ -324,6 +350,7 @@ class SqliteTenantStore implements TenantStore {
   constructor(
     readonly tenantId: string,
     private readonly db: Db,
+    private readonly outbox: SqliteOutbox,
   ) {}
 
   // ---- helpers (run inside a step) ----
@@ -383,6 +410,7 @@ class SqliteTenantStore implements TenantStore {
       out.push({ ...C.events.fromRow(C.events.toRow(params)), seq });
       if (ev.sessionId !== null) this.markDue(ev.sessionId, ev.createdAt, 'if_unset');
     }
+    this.outbox.enqueue(this.tenantId, 'event', out.map((e) => e.id));
     return out;
   }
 
@@ -453,6 +481,7 @@ class SqliteTenantStore implements TenantStore {
     assertSameTenant(this.tenantId, r, `memory record ${r.id}`);
     const rid = this.db.run(C.records.insertSql, C.records.params(r)).lastInsertRowid;
     this.db.run('INSERT INTO records_fts (rowid, terms, scope) VALUES (?, ?, ?)', rid, termsOf(this.tenantId, r.status, r.text), scopeOf(this.tenantId, r.namespace));
+    this.outbox.enqueue(this.tenantId, 'record', [r.id]);
   }
 
   private updateRecord(r: MemoryRecord): void {
@@ -460,6 +489,7 @@ class SqliteTenantStore implements TenantStore {
     if (!row) throw new NotFoundError('memory record', r.id);
     this.db.run(C.records.updateSql, C.records.params(r));
     this.db.run('UPDATE records_fts SET terms = ?, scope = ? WHERE rowid = ?', termsOf(this.tenantId, r.status, r.text), scopeOf(this.tenantId, r.namespace), row.rid);
+    this.outbox.enqueue(this.tenantId, 'record', [r.id]);
   }
 
   // ---- investigations ----
@@ -562,6 +592,9 @@ class SqliteTenantStore implements TenantStore {
       const live = this.list(C.sessions, `SELECT * FROM sessions WHERE tenant_id = ? AND investigation_id = ? AND status <> 'terminated' ORDER BY started_at, id`, this.tenantId, inv.id);
       const terminatedSessions = live.map((s) => this.update(C.sessions, terminatedSession(s, input.terminationReason, now)));
       this.appendIn(input.events);
+      // Each session's final extraction is due now, in the step that ends it: a crash
+      // right after the close cannot leave a session unextracted.
+      for (const s of terminatedSessions) this.markDue(s.id, now, 'earliest');
       return { investigation: closed, cancelledTasks, terminatedSessions };
     });
   }
@@ -645,6 +678,8 @@ class SqliteTenantStore implements TenantStore {
     return this.db.write(() => {
       const s = this.mustSession(id);
       if (s.status === 'terminated' || (expectedVersion !== undefined && s.version !== expectedVersion)) return null;
+      // Its final extraction is due now, in the same step (never lost to a crash between the two).
+      this.markDue(id, now, 'earliest');
       return this.update(C.sessions, terminatedSession(s, reason, now));
     });
   }
@@ -921,6 +956,14 @@ class SqliteTenantStore implements TenantStore {
     );
   }
 
+  async deleteEvent(id: string) {
+    return this.db.write(() => {
+      const n = this.db.run('DELETE FROM events WHERE tenant_id = ? AND id = ?', this.tenantId, id).changes;
+      if (n > 0) this.db.run(`DELETE FROM memory_outbox WHERE tenant_id = ? AND kind = 'event' AND ref_id = ?`, this.tenantId, id);
+      return n > 0;
+    });
+  }
+
   // ---- long-term memory ----
 
   async getRecord(id: string) {
@@ -1108,6 +1151,7 @@ class SqliteTenantStore implements TenantStore {
       if (!row) return false;
       this.db.run('DELETE FROM records_fts WHERE rowid = ?', row.rid);
       this.db.run('DELETE FROM records WHERE rid = ?', row.rid);
+      this.outbox.enqueue(this.tenantId, 'delete_record', [id]);
       return true;
     });
   }

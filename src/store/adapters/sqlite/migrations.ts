@@ -346,6 +346,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_investigation_status ON tasks (tenant_id, investigation_id, status);
     `,
   },
+  {
+    version: 9,
+    name: 'memory outbox',
+    // What leaves for an external memory (AgentCore), written in the same transaction as
+    // the event or record it points at (src/store/port.ts claimOutbox). next_attempt_at
+    // NULL parks an entry the memory refused. store_settings keeps `memory_outbox`: once
+    // on, every process opening the file writes the outbox.
+    sql: `
+      CREATE TABLE memory_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'record', 'delete_record')),
+        ref_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error TEXT,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX memory_outbox_due ON memory_outbox (next_attempt_at, id) WHERE next_attempt_at IS NOT NULL;
+      CREATE INDEX memory_outbox_ref ON memory_outbox (tenant_id, kind, ref_id);
+      CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**
