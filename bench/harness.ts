@@ -1,10 +1,13 @@
 /** What the bench scripts share: connecting over stdio through the real SDK client, timing calls, percentiles. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { systemClock } from '../src/domain/clock.js';
 import { ACTOR, TENANT } from './preload.js';
 import type { ReferenceMode } from './reference-modes.js';
 
@@ -46,8 +49,8 @@ export async function time(n: number, fn: (i: number) => Promise<unknown>): Prom
 }
 
 /** longhaul's own server (the built binary), serving stdio on the SQLite store in `dataDir`. */
-export const longhaul = (dataDir: string) =>
-  connect(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve'], { LONGHAUL_DATA_DIR: dataDir, LONGHAUL_TENANT: TENANT, LONGHAUL_ACTOR: ACTOR, LONGHAUL_LOG_LEVEL: 'warn' });
+export const longhaul = (dataDir: string, env: Record<string, string> = {}) =>
+  connect(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve'], { LONGHAUL_DATA_DIR: dataDir, LONGHAUL_TENANT: TENANT, LONGHAUL_ACTOR: ACTOR, LONGHAUL_LOG_LEVEL: 'warn', ...env });
 
 /** A reference server (bench/reference-server.ts), warmed up, to call alongside longhaul. */
 export async function referenceServer(mode: ReferenceMode) {
@@ -84,3 +87,47 @@ export const freePort = () =>
       srv.close(() => resolve(port));
     });
   });
+
+/** p50 and p95 of a list of call times, rounded (ms). */
+export const p50p95 = (ms: readonly number[]) => ({ p50Ms: round(percentile(ms, 50)), p95Ms: round(percentile(ms, 95)) });
+
+/** The median of a few numbers (the middle one of three runs). */
+export const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Prints rows as a padded text table on stdout (stderr carries progress). */
+export function printTable(rows: ReadonlyArray<readonly string[]>): void {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  process.stdout.write('\n' + rows.map((row) => row.map((cell, i) => cell.padEnd(w[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+}
+
+/**
+ * Sets `key` in bench/results.json to `value`, keeping every other key: `npm run bench`'s
+ * parts (run.ts, peer.ts, scale-100k.ts) each own a key and may run alone.
+ */
+export function mergeResults(key: string, value: unknown): void {
+  const path = join(ROOT, 'bench/results.json');
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // No results yet (or unreadable): start afresh.
+  }
+  all[key] = value;
+  writeFileSync(path, JSON.stringify(all, null, 2) + '\n');
+}
+
+/** Where and when a figure was measured: the machine, for results.json and the README. */
+export function machine() {
+  const mem = readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+) kB/);
+  return {
+    when: new Date(systemClock.now()).toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: mem ? round(Number(mem[1]) / 1024 / 1024, 1) : null,
+    loadAverage: loadavg().map((x) => round(x, 2)),
+  };
+}

@@ -223,7 +223,9 @@ async function status(argv: string[]): Promise<void> {
     const s = await app.store.stats(now);
     // The configured tenant's sources, as their last refresh left them (status never indexes).
     const sources = await app.sources.for(app.config.tenant).status();
-    if (values.json) return out(JSON.stringify({ ...s, sources }, null, 2));
+    const outbox = await app.store.outboxStats();
+    const memory = app.config.memory.kind === 'agentcore' ? `agentcore ${app.config.memory.memoryId} (${app.config.memory.region}), extraction by ${app.config.memory.extraction}` : 'store';
+    if (values.json) return out(JSON.stringify({ ...s, memory, outbox, sources }, null, 2));
     const lines = [
       `store: ${app.store.location}${app.config.store.kind === 'postgres' ? ` (schema ${app.config.store.schema ?? 'public'})` : ''}`,
       `sessions: ${Object.entries(s.sessionsByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
@@ -233,6 +235,13 @@ async function status(argv: string[]): Promise<void> {
       ...s.openWaits.slice(0, 20).map((w) => `  ${w.investigationId} task ${w.taskId} waits for "${w.signal}" until ${iso(w.deadline)}${w.deadline <= now ? ' (past due; the next sweep times it out)' : ''}`),
       `events: ${s.events}, memory records: ${s.records}`,
       `extraction backlog: ${s.extractionBacklog.events} events in ${s.extractionBacklog.sessions} sessions`,
+      `memory: ${memory}`,
+      ...(outbox.enabled || outbox.pending + outbox.parked > 0
+        ? [
+            `memory outbox: ${outbox.pending} to ship${outbox.oldestPendingAt === null ? '' : ` (oldest from ${iso(outbox.oldestPendingAt)})`}, ${outbox.parked} refused (parked)`,
+            ...outbox.errors.map((e) => `  ${e.parked ? 'refused' : 'retrying'}: ${e.kind} entry ${e.id} (tenant ${e.tenantId}, ${e.attempts} attempts): ${e.error.slice(0, 200)}`),
+          ]
+        : []),
       `sources (tenant ${app.config.tenant}): ${sources.length || 'none configured'}`,
       ...sources.flatMap((x) => [
         `  ${x.name} (${x.kind}, ${x.location}): ${x.kind === 'folder' ? `${x.documents} documents, ${x.chunks} passages` : `${x.documents} tables, ${x.chunks} rows`}${x.skipped ? `, ${x.skipped} ${x.kind === 'folder' ? 'files skipped' : 'tables failed'}` : ''}; ${x.refreshedAt === null ? 'not indexed yet' : `last indexed ${iso(x.refreshedAt)}`}`,

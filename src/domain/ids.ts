@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { InvalidInputError } from './errors.js';
 
-export type IdPrefix = 'inv' | 'ses' | 'tsk' | 'wait' | 'sig' | 'evt' | 'rec' | 'rpt' | 'inb';
+export type IdPrefix = 'inv' | 'ses' | 'tsk' | 'wait' | 'sig' | 'evt' | 'rec' | 'rpt' | 'inb' | 'era';
 
 /** Generates ids of the form `{prefix}_{time}{random}`. Injected so tests can fix ids. */
 export type IdGenerator = (prefix: IdPrefix) => string;

@@ -54,8 +54,12 @@ export const namespaces = {
  */
 export const ACTORS_ROOT = 'actors';
 
-/** The roots of shared memory: every namespace written outside `actors/` starts with one. */
-export const SHARED_ROOTS: readonly string[] = ['investigations', 'sessions'];
+/**
+ * The roots of shared memory: every namespace written outside `actors/` starts with one.
+ * `preferences` is written only by AgentCore's user-preference strategy
+ * (LONGHAUL_AGENTCORE_EXTRACTION=agentcore), whose actor is the whole tenant.
+ */
+export const SHARED_ROOTS: readonly string[] = ['investigations', 'sessions', 'preferences'];
 
 /** The actor whose private namespace `ns` lies in, or null for shared memory. */
 export function namespaceOwner(ns: string): string | null {

@@ -91,7 +91,13 @@ export interface OutboxEntry {
   createdAt: number;
 }
 
-export type DeliveryResult = { id: number; ok: true } | { id: number; ok: false; retryable: boolean; error: string };
+/**
+ * `attempted: false` (default true) marks an entry the memory did not send at all (a
+ * client-side rate limit, or an earlier entry of its tenant failed and order is kept):
+ * it is deferred briefly without counting an attempt, so a backlog is not pushed into
+ * ever longer backoff by its own size.
+ */
+export type DeliveryResult = { id: number; ok: true } | { id: number; ok: false; retryable: boolean; error: string; attempted?: boolean };
 
 /** The memory session an event belongs to: its investigation, else its runtime session (see TenantMemory.listEvents). */
 export function memorySessionOf(event: Pick<MemoryEvent, 'investigationId' | 'sessionId' | 'id'>): string {

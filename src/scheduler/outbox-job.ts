@@ -44,24 +44,26 @@ export function outboxJob(d: Pick<RuntimeDeps, 'store' | 'clock' | 'logger'>, me
       const byId = new Map(entries.map((x) => [x.id, x] as const));
       const delivered: number[] = [];
       const failed: Array<{ id: number; error: string; retryAt: number | null }> = [];
+      const deferred: Array<{ id: number; retryAt: number }> = [];
       const answered = new Set<number>();
       for (const r of results) {
         const entry = byId.get(r.id);
         if (!entry || answered.has(r.id)) continue;
         answered.add(r.id);
         if (r.ok) delivered.push(r.id);
+        else if (r.retryable && r.attempted === false) deferred.push({ id: r.id, retryAt: d.clock.now() + s.retryBaseMs });
         else failed.push({ id: r.id, error: r.error, retryAt: r.retryable ? d.clock.now() + backoff(entry.attempts) : null });
       }
       const released = entries.filter((x) => !answered.has(x.id)).map((x) => x.id);
-      await d.store.settleOutbox({ owner, delivered, failed, released });
+      await d.store.settleOutbox({ owner, delivered, failed, deferred, released });
       const parked = failed.filter((f) => f.retryAt === null);
       for (const f of parked) d.logger.error('memory refused an outbox entry; parked', { entry: f.id, ...describe(byId.get(f.id)!), error: f.error });
       if (failed.length > parked.length) d.logger.warn('memory delivery failed; will retry', { retrying: failed.length - parked.length, error: failed.find((f) => f.retryAt !== null)!.error });
       return {
         processed: delivered.length,
         // A full batch that all went through: more may be waiting.
-        more: entries.length === s.batch && failed.length === 0,
-        detail: { delivered: delivered.length, retrying: failed.length - parked.length, parked: parked.length, released: released.length },
+        more: entries.length === s.batch && failed.length + deferred.length === 0,
+        detail: { delivered: delivered.length, retrying: failed.length - parked.length, parked: parked.length, deferred: deferred.length, released: released.length },
       };
     },
   };

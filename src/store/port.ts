@@ -7,6 +7,8 @@ import type { Session, SessionStatus, TerminationReason } from '../domain/sessio
 import type { SignalLimits } from '../domain/signal-limits.js';
 import type { Signal, SignalAttachment, Task, TaskStatus, Wait, WakeReason } from '../domain/task.js';
 import type { OutboxEntry } from '../memory/port.js';
+import type { ErasureReceipt } from '../domain/erasure.js';
+import type { ArchiveRow, ImportBatchResult } from './archive/types.js';
 
 /**
  * The storage port: domain operations, not get/set. Every adapter (sqlite — also on
@@ -122,12 +124,53 @@ export interface StorePort {
   /**
    * Settles claimed entries, only while `owner` still holds them: delivered ones are
    * removed; failed ones count an attempt and wait until `retryAt` (null parks the entry:
-   * the memory refused it; it stays, with its error, for `longhaul status`); the rest are
-   * released for the next claim.
+   * the memory refused it; it stays, with its error, for `longhaul status`); deferred ones
+   * (never sent) wait until `retryAt` without an attempt counted; the rest are released
+   * for the next claim.
    */
-  settleOutbox(input: { owner: string; delivered: readonly number[]; failed: ReadonlyArray<{ id: number; error: string; retryAt: number | null }>; released?: readonly number[] }): Promise<void>;
+  settleOutbox(input: {
+    owner: string;
+    delivered: readonly number[];
+    failed: ReadonlyArray<{ id: number; error: string; retryAt: number | null }>;
+    /** Not sent at all: due again at `retryAt`, no attempt counted, no error kept. */
+    deferred?: ReadonlyArray<{ id: number; retryAt: number }>;
+    released?: readonly number[];
+  }): Promise<void>;
   /** What waits in the outbox: entries to ship, parked ones, the oldest waiting entry's time, and the latest errors. */
   outboxStats(): Promise<OutboxStats>;
+
+  // ---- data lifecycle: longhaul export|import|erase (src/store/archive/, src/runtime/erasure.ts) ----
+  /**
+   * Every durable row of the given tenants (all when absent) from one consistent snapshot
+   * — SQLite: a read transaction on a connection of its own (writes go on meanwhile);
+   * PostgreSQL: one REPEATABLE READ transaction read through cursors — streamed in
+   * ARCHIVE_ROW_TYPES order, events by seq. Memory stays bounded: rows are read a page
+   * at a time and each attachment alone. Short-lived state (leases, kv, the change log,
+   * stream events, the memory outbox) is not exported.
+   */
+  exportRows(opts?: { tenants?: readonly string[] }): AsyncIterable<ArchiveRow>;
+  /**
+   * Writes one batch of exported rows in one transaction, each only when absent (ON
+   * CONFLICT DO NOTHING: importing twice changes nothing). Rows must come in
+   * ARCHIVE_ROW_TYPES order. Events get new seqs from this store, in batch order (seqs are
+   * store-wide and must grow in commit order for readers that follow them); the result
+   * gives each event row's seq here. Records are indexed for search as they are written.
+   * Checkpoints are written as given: the caller translates their throughSeq.
+   */
+  importRows(rows: readonly ArchiveRow[]): Promise<ImportBatchResult>;
+  /**
+   * Erasure: deletes a tenant's change-log rows whose change names any of `needles`
+   * (substring of the change's JSON), and the kv entries of the tenant whose key or
+   * value holds one. Returns how many of each.
+   */
+  deleteMentions(tenantId: string, needles: readonly string[]): Promise<{ changeLogRows: number; kvEntries: number }>;
+  /**
+   * After an erasure: leaves nothing deleted recoverable from the store's indexes —
+   * SQLite merges the full-text index (deleted entries dropped), vacuums and truncates
+   * the WAL; PostgreSQL vacuums the tables an erasure touches (dead rows and their GIN
+   * entries removed).
+   */
+  reclaimDeleted(): Promise<void>;
 
   /** Counts for `longhaul status` (all tenants). */
   stats(now: number): Promise<StoreStats>;
@@ -420,6 +463,8 @@ export interface TenantStore {
   listEvents(q: {
     sessionId?: string;
     investigationId?: string;
+    /** Only this actor's events (erasure finds a person's events with it; not indexed: a scan of the tenant's events). */
+    actorId?: string;
     afterSeq?: number;
     kinds?: readonly EventKind[];
     limit: number;
@@ -462,6 +507,17 @@ export interface TenantStore {
   findRecordByTopicKey(namespace: string, topicKey: string): Promise<MemoryRecord | null>;
   /** Deletes one record. False when absent. */
   deleteRecord(id: string): Promise<boolean>;
+  /**
+   * Erasure: rewrites one record in place — its text, text key and (replacing, not
+   * adding) its sources — re-indexed for search, and queued for an external memory like
+   * any record change. Null when absent.
+   */
+  reviseRecord(input: { id: string; text: string; textKey: string; sourceEventIds: string[]; now: number; /** The actor the text now comes from (unchanged when absent). */ actorId?: string | null }): Promise<MemoryRecord | null>;
+  /** Keeps an erasure receipt (readable after the data it describes is gone). */
+  saveErasure(receipt: ErasureReceipt): Promise<void>;
+  getErasure(id: string): Promise<ErasureReceipt | null>;
+  /** Receipts newest first, paged. */
+  listErasures(q: { limit: number; cursor?: string | null }): Promise<Page<ErasureReceipt>>;
   getCheckpoint(sessionId: string): Promise<ExtractionCheckpoint | null>;
   /**
    * Commits one extraction batch atomically: the record writes, then the checkpoint

@@ -29,6 +29,8 @@ export interface ViewState {
 export const newViewState = (): ViewState => ({ shown: {} });
 
 const DEFAULT_PAGE = 20;
+/** Events shown per day before "Show more": a chat column shows the latest few first. */
+const EVENTS_PER_DAY_PAGE = 12;
 
 /** Status words → a badge class (colour is never the only signal: the word is shown). */
 function badge(status: string): HTMLElement {
@@ -237,13 +239,13 @@ export function renderInvestigation(root: HTMLElement, data: ViewData, opts: Vie
         'div',
         { class: 'day' },
         h('h3', {}, h('time', { datetime: g.day, title: g.day }, dayText(g.day, opts))),
-        paged(`day-${g.day}`, g.events, state, 50, (e) => eventItem(e, sessions, opts), 'ol'),
+        paged(`day-${g.day}`, g.events, state, EVENTS_PER_DAY_PAGE, (e) => eventItem(e, sessions, opts), 'ol'),
       ),
     ),
     opts.onMoreEvents && data.moreEvents ? moreEventsButton(opts.onMoreEvents, opts.moreEventsLabel ?? 'Load more events') : null,
   );
 
-  root.replaceChildren(h('div', { class: 'inv' }, header, opts.actions ?? null, needs, waits, tasks, flags, report, signals, timeline));
+  root.replaceChildren(h('div', { class: 'inv' }, header, needs, waits, tasks, timeline, flags, signals, report, opts.actions ?? null));
   // Focus stays where it was: on an element carried over (the actions panel), else on its re-rendered twin.
   if (active && active !== document.body && active.isConnected) active.focus();
   else if (focusedKey) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();

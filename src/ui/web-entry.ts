@@ -204,7 +204,7 @@ async function investigationPage(id: string): Promise<void> {
 /** The actions a person may take here (write scope): deliver a signal's file; close the investigation. */
 function actionsPanel(id: string, p: InvestigationPayload): HTMLElement {
   const result = h('p', { role: 'status', class: 'status-line', id: 'action-result' });
-  const signalName = h('input', { type: 'text', id: 'signal-name', name: 'signal', required: true, pattern: '[a-z][a-z0-9_.-]{0,63}', autocomplete: 'off' });
+  const signalName = h('input', { type: 'text', id: 'signal-name', name: 'signal', required: true, autocomplete: 'off', spellcheck: false });
   signalName.value = p.state.waits.find((w) => w.status === 'open')?.signal ?? '';
   const file = h('input', { type: 'file', id: 'signal-file', name: 'file', required: true });
   const deliver = h(

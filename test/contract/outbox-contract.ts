@@ -85,6 +85,17 @@ export function runOutboxContract(name: string, makeStore: () => Promise<StorePo
       expect(await store.claimOutbox(now + 10 * MINUTE, 'w3', MINUTE, 100)).toHaveLength(1); // the parked one never comes back
     });
 
+    it('defers an entry that was never sent without counting an attempt or keeping an error', async () => {
+      await store.enableMemoryOutbox();
+      await openInvestigation(a, f);
+      const now = LATER;
+      const [x] = await store.claimOutbox(now, 'w1', MINUTE, 100);
+      await store.settleOutbox({ owner: 'w1', delivered: [], failed: [], deferred: [{ id: x!.id, retryAt: now + 2_000 }] });
+      expect(await store.claimOutbox(now + 1_999, 'w2', MINUTE, 100)).toEqual([]);
+      expect((await store.claimOutbox(now + 2_000, 'w2', MINUTE, 100)).map((e) => [e.id, e.attempts])).toEqual([[x!.id, 0]]);
+      expect((await store.outboxStats()).errors).toEqual([]);
+    });
+
     it('ships a record change with the record as it stands at claim time, and a forgotten record only as its deletion', async () => {
       await store.enableMemoryOutbox();
       const { session } = await openInvestigation(a, f);

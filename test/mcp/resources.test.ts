@@ -50,8 +50,9 @@ describe('MCP resources', () => {
     );
     expect(mine.resources.find((r) => r.uri === `longhaul://investigations/${id}`)).toMatchObject({ name: `TechCorp (${id})`, mimeType: 'application/json' });
     const theirs = await b.client.listResources();
-    // Only the inbox and the sources, which every caller has (empty here).
-    expect(theirs.resources.map((r) => r.uri)).toEqual(['longhaul://inbox', 'longhaul://sources']);
+    // Only the investigation view (an MCP App, the same for everyone), the inbox and the sources, which every caller has (empty here).
+    expect(theirs.resources.map((r) => r.uri)).toEqual(['ui://longhaul/investigation', 'longhaul://inbox', 'longhaul://sources']);
+    expect(theirs.resources[0]).toMatchObject({ mimeType: 'text/html;profile=mcp-app' });
   });
 
   it('reads investigation state, timeline, session and session events as JSON', async () => {

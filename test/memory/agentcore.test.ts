@@ -187,6 +187,17 @@ describe('agentcore memory adapter', () => {
       expect(w.stub.events(MEMORY_ID).map((e) => e.actorId)).toEqual(['bravo']);
     });
 
+    it('parks deliveries to a memory that does not exist, and fails reads with the settings to check', async () => {
+      w = await agentCoreWorld({ memoryId: 'missing_mem-ZyXwV98765' });
+      const [result] = await w.memory.deliver([w.entryFor('acme', { event: f.event('acme') })]);
+      expect(result).toMatchObject({ ok: false, retryable: false });
+      expect((result as { error: string }).error).toMatch(/ResourceNotFoundException/);
+      await expect(w.memory.tenant('acme').listRecords({ namespacePrefix: 'investigations', limit: 5 })).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringMatching(/LONGHAUL_AGENTCORE_MEMORY_ID/),
+      });
+    });
+
     it('refuses an entry whose event belongs to another tenant', async () => {
       w = await agentCoreWorld();
       const e = f.event('bravo');

@@ -286,7 +286,11 @@ export async function startHttpServer(app: App, o: HttpServerOptions = {}): Prom
     app,
     logger,
     verifier,
-    credentialValid,
+    // A sign-in cookie is checked against the tokens file as it is now (re-read when it changed), as a bearer token is.
+    credentialValid: (c) => {
+      tokens?.entries();
+      return credentialValid(c);
+    },
     ownOrigins: [...new Set([new URL(url).origin, new URL(publicBase).origin])],
     secureCookies: config.http.publicUrl ? new URL(config.http.publicUrl).protocol === 'https:' : !isLoopback(host),
     limiter: limiter.middleware,

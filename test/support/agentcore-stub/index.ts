@@ -58,6 +58,8 @@ export interface AgentCoreStub {
   calls: StubCall[];
   /** Fail the next `count` requests of `op` (any op when omitted). */
   inject(fault: InjectedFault): void;
+  /** Drops every fault still pending (the service recovers). */
+  clearFaults(): void;
   /** Runs the memories' strategies over events not yet extracted (deterministic records). */
   extract(): Promise<void>;
   events(memoryId: string): StubEvent[];
@@ -153,6 +155,9 @@ export async function startAgentCoreStub(opts: AgentCoreStubOptions = {}): Promi
     calls,
     inject(fault) {
       faults.push({ op: fault.op, status: fault.status, count: fault.count ?? 1 });
+    },
+    clearFaults() {
+      faults.splice(0);
     },
     extract: () => memory.extract(),
     events: (memoryId) => memory.events(memoryId),

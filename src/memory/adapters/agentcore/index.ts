@@ -111,7 +111,7 @@ export function openAgentCoreMemory(opts: AgentCoreMemoryOptions): MemoryPort {
     const parts = eventToAgentCore(event);
     if (entry.attempts > 0 && (await t.findEvent(sessionId, event.id))) return; // stored by an earlier attempt
     if (!(await limiter.createEvent(t.actorId, sessionId))) {
-      throw new StorageUnavailableError(`client-side rate limit: CreateEvent for session ${sessionId} would wait more than ${limiter.limits.maxWaitMs} ms; retried later.`);
+      throw new NotSentError(`client-side rate limit: CreateEvent for session ${sessionId} would wait more than ${limiter.limits.maxWaitMs} ms; retried later.`);
     }
     const out = await client.send(
       new CreateEventCommand({
@@ -194,7 +194,7 @@ export function openAgentCoreMemory(opts: AgentCoreMemoryOptions): MemoryPort {
 
   async function recordTurn(): Promise<void> {
     if (!(await limiter.recordWrite())) {
-      throw new StorageUnavailableError(`client-side rate limit: a record write would wait more than ${limiter.limits.maxWaitMs} ms; retried later.`);
+      throw new NotSentError(`client-side rate limit: a record write would wait more than ${limiter.limits.maxWaitMs} ms; retried later.`);
     }
   }
 
@@ -211,7 +211,7 @@ export function openAgentCoreMemory(opts: AgentCoreMemoryOptions): MemoryPort {
       for (const entry of entries) {
         const earlier = blockedBy.get(entry.tenantId);
         if (earlier !== undefined) {
-          results.push({ id: entry.id, ok: false, retryable: true, error: `not attempted: outbox entry ${earlier} of this tenant failed first and is retried before it (order is kept).` });
+          results.push({ id: entry.id, ok: false, retryable: true, attempted: false, error: `not attempted: outbox entry ${earlier} of this tenant failed first and is retried before it (order is kept).` });
           continue;
         }
         try {
@@ -225,7 +225,7 @@ export function openAgentCoreMemory(opts: AgentCoreMemoryOptions): MemoryPort {
           const c = classify(err);
           if (c.retryable) blockedBy.set(entry.tenantId, entry.id);
           logger.warn('agentcore memory: delivery failed', { entryId: entry.id, tenantId: entry.tenantId, op: entry.op.op, attempts: entry.attempts, retryable: c.retryable, error: c.message });
-          results.push({ id: entry.id, ok: false, retryable: c.retryable, error: c.message });
+          results.push({ id: entry.id, ok: false, retryable: c.retryable, error: c.message, ...(err instanceof NotSentError ? { attempted: false } : {}) });
         }
       }
       return results;
@@ -270,3 +270,6 @@ function checkBatch(
   const message = `${op}: ${problems.length} of ${asked.length} records not stored (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''})`;
   throw retryable ? new StorageUnavailableError(message) : new InvalidInputError(message);
 }
+
+/** Nothing was sent: the client-side rate limit would have waited too long (deferred, no attempt counted). */
+class NotSentError extends StorageUnavailableError {}

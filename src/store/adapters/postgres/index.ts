@@ -88,6 +88,7 @@ import { KeyvPostgres } from './keyv-postgres.js';
 import { enqueueIfOn, OUTBOX_ON, PgOutbox } from './outbox.js';
 import { PgChangeLog, PgStreamEvents } from './logs.js';
 import { runMigrations } from './migrations.js';
+import { deleteMentionsPg, exportPg, importPg, pgErasures, reclaimPg } from './lifecycle.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
 import { allWordsOfAnyGroup, countEachSql, INDEX_ONLY, indexWords, matchedRecords, RANK_BUDGET, rankSql, rankWithinBudgetSql, recordLexemes, recordWords, searchQuery } from './search.js';
@@ -231,6 +232,22 @@ class PgStore implements StorePort {
     const s = await this.outbox.stats();
     this.outboxOn = s.enabled;
     return s;
+  }
+
+  exportRows(opts?: { tenants?: readonly string[] }) {
+    return exportPg(this.db, opts?.tenants);
+  }
+
+  importRows(rows: Parameters<StorePort['importRows']>[0]) {
+    return importPg(this.db, rows, this.clock.now());
+  }
+
+  deleteMentions(tenantId: string, needles: readonly string[]) {
+    return deleteMentionsPg(this.db, tenantId, needles);
+  }
+
+  reclaimDeleted(): Promise<void> {
+    return reclaimPg(this.db);
   }
 
   tenant(tenantId: string): TenantStore {
@@ -1177,6 +1194,7 @@ class PgTenantStore implements TenantStore {
     const where = [`tenant_id = ${p.add(this.tenantId)}`];
     if (q.sessionId !== undefined) where.push(`session_id = ${p.add(q.sessionId)}`);
     if (q.investigationId !== undefined) where.push(`investigation_id = ${p.add(q.investigationId)}`);
+    if (q.actorId !== undefined) where.push(`actor_id = ${p.add(q.actorId)}`);
     if (q.afterSeq !== undefined) where.push(`seq > ${p.add(q.afterSeq)}`);
     if (q.kinds && q.kinds.length > 0) where.push(`kind = ANY(${p.add([...q.kinds])}::text[])`);
     const { count, cap } = countUpTo('events', where, q.totalCap);
@@ -1349,6 +1367,30 @@ class PgTenantStore implements TenantStore {
       [this.tenantId, id, this.clock.now()],
     );
     return rows[0]!.n > 0;
+  }
+
+  async reviseRecord(input: Parameters<TenantStore['reviseRecord']>[0]) {
+    return this.db.write(async (c) => {
+      const r = await this.find(c, C.records, input.id, 'FOR UPDATE');
+      if (!r) return null;
+      const next: MemoryRecord = { ...r, text: input.text, textKey: input.textKey, sourceEventIds: [...new Set(input.sourceEventIds)], actorId: input.actorId !== undefined ? input.actorId : r.actorId, updatedAt: input.now };
+      await this.updateRecord(c, next);
+      await enqueueIfOn(c, this.tenantId, 'record', [next.id], input.now);
+      return next;
+    });
+  }
+
+  async saveErasure(receipt: Parameters<TenantStore['saveErasure']>[0]) {
+    assertSameTenant(this.tenantId, receipt, `erasure receipt ${receipt.id}`);
+    await pgErasures.save(this.db, receipt);
+  }
+
+  getErasure(id: string) {
+    return pgErasures.get(this.db, this.tenantId, id);
+  }
+
+  listErasures(q: { limit: number; cursor?: string | null }) {
+    return pgErasures.list(this.db, this.tenantId, q);
   }
 
   async getCheckpoint(sessionId: string) {

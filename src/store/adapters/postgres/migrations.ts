@@ -341,6 +341,25 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 4,
+    name: 'erasure receipts',
+    // What forget_actor / forget_event / longhaul erase removed (ids and counts, when, by
+    // whom; never the erased content), as SQLite migration 10.
+    sql: `
+      CREATE TABLE erasures (
+        tenant_id ${K} NOT NULL,
+        id ${K} NOT NULL,
+        subject_kind ${K} NOT NULL,
+        subject_id ${K} NOT NULL,
+        requested_by TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX erasures_newest ON erasures (tenant_id, created_at DESC, id DESC);
+    `,
+  },
 ];
 
 /**

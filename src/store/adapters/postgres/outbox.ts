@@ -6,7 +6,7 @@
  * the outbox on still writes it, and a store without the outbox pays one index probe.
  */
 import type { OutboxEntry } from '../../../memory/port.js';
-import type { OutboxKind, OutboxStats } from '../../port.js';
+import type { OutboxKind, OutboxStats, StorePort } from '../../port.js';
 import { OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
 import type { Conn, PgDb } from './db.js';
 import * as C from './rows.js';
@@ -87,7 +87,7 @@ export class PgOutbox {
     return found;
   }
 
-  async settle(input: { owner: string; delivered: readonly number[]; failed: ReadonlyArray<{ id: number; error: string; retryAt: number | null }>; released?: readonly number[] }): Promise<void> {
+  async settle(input: Parameters<StorePort['settleOutbox']>[0]): Promise<void> {
     await this.db.write(async (c) => {
       if (input.delivered.length > 0) await c.run('DELETE FROM memory_outbox WHERE id = ANY($1::bigint[]) AND lease_owner = $2', [[...input.delivered], input.owner]);
       for (const f of input.failed) {
@@ -95,6 +95,9 @@ export class PgOutbox {
           'UPDATE memory_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4',
           [f.error.slice(0, OUTBOX_ERROR_MAX), f.retryAt, f.id, input.owner],
         );
+      }
+      for (const x of input.deferred ?? []) {
+        await c.run('UPDATE memory_outbox SET next_attempt_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3', [x.retryAt, x.id, input.owner]);
       }
       if (input.released?.length) await c.run('UPDATE memory_outbox SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND lease_owner = $2', [[...input.released], input.owner]);
     });

@@ -47,6 +47,7 @@ import { KeyvSqlite } from './keyv-sqlite.js';
 import { SqliteChangeLog, SqliteStreamEvents } from './logs.js';
 import { SqliteOutbox } from './outbox.js';
 import { migrate } from './migrations.js';
+import { deleteMentionsSqlite, exportSqlite, importSqlite, reclaimSqlite, sqliteErasures } from './lifecycle.js';
 import * as C from './rows.js';
 import type { Codec, Row } from './rows.js';
 import { allWordsOfAnyGroup, indexWords, matcher, scopeMatch, scopeOf, termsOf } from './search.js';
@@ -152,6 +153,22 @@ class SqliteStore implements StorePort {
 
   async outboxStats() {
     return this.outbox.stats();
+  }
+
+  exportRows(opts?: { tenants?: readonly string[] }) {
+    return exportSqlite(this.db, opts?.tenants);
+  }
+
+  async importRows(rows: Parameters<StorePort['importRows']>[0]) {
+    return importSqlite(this.db, this.outbox, rows);
+  }
+
+  async deleteMentions(tenantId: string, needles: readonly string[]) {
+    return deleteMentionsSqlite(this.db, tenantId, needles);
+  }
+
+  async reclaimDeleted(): Promise<void> {
+    reclaimSqlite(this.db);
   }
 
   tenant(tenantId: string): TenantStore {
@@ -928,6 +945,10 @@ class SqliteTenantStore implements TenantStore {
         where.push('investigation_id = @investigationId');
         params.investigationId = q.investigationId;
       }
+      if (q.actorId !== undefined) {
+        where.push('actor_id = @actorId');
+        params.actorId = q.actorId;
+      }
       if (q.afterSeq !== undefined) {
         where.push('seq > @afterSeq');
         params.afterSeq = q.afterSeq;
@@ -1154,6 +1175,29 @@ class SqliteTenantStore implements TenantStore {
       this.outbox.enqueue(this.tenantId, 'delete_record', [id]);
       return true;
     });
+  }
+
+  async reviseRecord(input: Parameters<TenantStore['reviseRecord']>[0]) {
+    return this.db.write(() => {
+      const r = this.find(C.records, input.id);
+      if (!r) return null;
+      const next: MemoryRecord = { ...r, text: input.text, textKey: input.textKey, sourceEventIds: [...new Set(input.sourceEventIds)], actorId: input.actorId !== undefined ? input.actorId : r.actorId, updatedAt: input.now };
+      this.updateRecord(next);
+      return next;
+    });
+  }
+
+  async saveErasure(receipt: Parameters<TenantStore['saveErasure']>[0]) {
+    assertSameTenant(this.tenantId, receipt, `erasure receipt ${receipt.id}`);
+    sqliteErasures.save(this.db, receipt);
+  }
+
+  async getErasure(id: string) {
+    return sqliteErasures.get(this.db, this.tenantId, id);
+  }
+
+  async listErasures(q: { limit: number; cursor?: string | null }) {
+    return sqliteErasures.list(this.db, this.tenantId, q);
   }
 
   async getCheckpoint(sessionId: string) {

@@ -371,6 +371,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: 'erasure receipts',
+    // What forget_actor / forget_event / longhaul erase removed: ids and counts, when and
+    // by whom, never the erased content (src/domain/erasure.ts). Kept after the data is gone.
+    sql: `
+      CREATE TABLE erasures (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX erasures_newest ON erasures (tenant_id, created_at DESC, id DESC);
+    `,
+  },
 ];
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../../../domain/clock.js';
 import type { OutboxEntry } from '../../../memory/port.js';
-import type { OutboxKind, OutboxStats } from '../../port.js';
+import type { OutboxKind, OutboxStats, StorePort } from '../../port.js';
 import { OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
 import { sqlCount, type Db } from './db.js';
 import * as C from './rows.js';
@@ -85,7 +85,7 @@ export class SqliteOutbox {
     return row ? { ...base, op: { op: 'records', records: [C.records.fromRow(row)] } } : null;
   }
 
-  settle(input: { owner: string; delivered: readonly number[]; failed: ReadonlyArray<{ id: number; error: string; retryAt: number | null }>; released?: readonly number[] }): void {
+  settle(input: Parameters<StorePort['settleOutbox']>[0]): void {
     this.db.write(() => {
       for (const id of input.delivered) this.db.run('DELETE FROM memory_outbox WHERE id = ? AND lease_owner = ?', id, input.owner);
       for (const f of input.failed) {
@@ -97,6 +97,7 @@ export class SqliteOutbox {
           input.owner,
         );
       }
+      for (const x of input.deferred ?? []) this.db.run('UPDATE memory_outbox SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?', x.retryAt, x.id, input.owner);
       for (const id of input.released ?? []) this.db.run('UPDATE memory_outbox SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?', id, input.owner);
     });
   }
