@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentCoreStub, type AgentCoreStub } from '../support/agentcore-stub/index.js';
 import { BANK_DATA } from '../workers/helpers.js';
+import { agentCoreEnv, COMPLIANCE_ARN } from './agentcore-env.js';
 import { runCli, startServer, tempDir, waitFor, type Running } from './harness.js';
 
 const MEMORY_ID = 'longhaul_mem-AbCdE12345';
-const COMPLIANCE_ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/compliance_agent-AbCdEf1234';
 
 /** What a stub event carries in metadata, as plain strings. */
 const meta = (e: { metadata?: Record<string, unknown> }) => Object.fromEntries(Object.entries(e.metadata ?? {}).map(([k, v]) => [k, (v as { stringValue: string }).stringValue]));
@@ -23,14 +23,9 @@ describe('AgentCore Memory and Runtime (end to end)', () => {
   let stub: AgentCoreStub;
   let server: Running | undefined;
   const env = () => ({
+    ...agentCoreEnv(stub),
     LONGHAUL_MEMORY: 'agentcore',
     LONGHAUL_AGENTCORE_MEMORY_ID: MEMORY_ID,
-    LONGHAUL_ROLE_COMPLIANCE_AGENT_ARN: COMPLIANCE_ARN,
-    AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: stub.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLONGHAULTEST',
-    AWS_SECRET_ACCESS_KEY: 'longhaul-test-secret',
-    LONGHAUL_SWEEP_INTERVAL: '1s',
     LONGHAUL_EXTRACTION_INTERVAL: '1s',
     LONGHAUL_ACTOR: 'alice',
     LONGHAUL_DATA_DIR: tmp.dir,
@@ -89,8 +84,11 @@ describe('AgentCore Memory and Runtime (end to end)', () => {
     expect(factEvent.payload).toEqual([{ conversational: { content: { text: 'TechCorp banks with Hanseatic Merchant Bank in Hamburg.' }, role: 'USER' } }]);
 
     // longhaul's extraction writes the fact as a record in AgentCore, under the tenant's root.
-    const record = await waitFor(async () => stub.records(MEMORY_ID).find((x) => x.text.includes('Hanseatic')), 20_000, 'the extracted fact to reach AgentCore');
-    expect(record.namespaces).toEqual([`/tenants/local/investigations/${id}/facts`]);
+    // (The session summaries that quote it land under /tenants/local/sessions/….)
+    const facts = `/tenants/local/investigations/${id}/facts`;
+    const record = await waitFor(async () => stub.records(MEMORY_ID).find((x) => x.namespaces.includes(facts) && x.text.includes('Hanseatic')), 20_000, 'the extracted fact to reach AgentCore');
+    expect(record.text).toBe('TechCorp banks with Hanseatic Merchant Bank in Hamburg.');
+    expect(stub.records(MEMORY_ID).every((x) => x.namespaces.every((ns) => ns.startsWith('/tenants/local/')))).toBe(true);
     const retrievesBefore = stub.calls.filter((c) => c.op === 'RetrieveMemoryRecords').length;
     const found = await server.call('search_memory', { query: 'Hanseatic bank Hamburg', namespace: `investigations/${id}` });
     expect(found.results.map((x: { text: string }) => x.text)).toContain('TechCorp banks with Hanseatic Merchant Bank in Hamburg.');

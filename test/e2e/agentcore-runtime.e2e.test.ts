@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentCoreStub, type AgentCoreStub } from '../support/agentcore-stub/index.js';
 import { BANK_DATA } from '../workers/helpers.js';
+import { agentCoreEnv, COMPLIANCE_ARN } from './agentcore-env.js';
 import { startServer, tempDir, waitFor, type Running } from './harness.js';
 
-const COMPLIANCE_ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/compliance_agent-AbCdEf1234';
 
 /**
  * The compliance role bound to a (stub) AgentCore Runtime agent, through the built
@@ -40,14 +40,7 @@ describe('a compliance role on AgentCore Runtime (end to end)', () => {
         },
       ],
     });
-    server = await startServer(tmp.dir, {
-      LONGHAUL_ROLE_COMPLIANCE_AGENT_ARN: COMPLIANCE_ARN,
-      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: stub.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLONGHAULTEST',
-      AWS_SECRET_ACCESS_KEY: 'longhaul-test-secret',
-      LONGHAUL_SWEEP_INTERVAL: '1s',
-    });
+    server = await startServer(tmp.dir, agentCoreEnv(stub));
   });
   afterAll(async () => {
     await server?.close().catch(() => undefined);

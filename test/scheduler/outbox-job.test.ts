@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/domain/clock.js';
 import { createIdGenerator } from '../../src/domain/ids.js';
 import { nullLogger } from '../../src/logger.js';
-import { openAgentCoreMemory } from '../../src/memory/adapters/agentcore/index.js';
 import { Extraction } from '../../src/memory/extraction.js';
+import type { RateLimits } from '../../src/memory/adapters/agentcore/index.js';
 import type { MemoryPort } from '../../src/memory/port.js';
 import { ModelRegistry } from '../../src/runtime/model.js';
 import { outboxJob } from '../../src/scheduler/outbox-job.js';
@@ -22,8 +22,8 @@ import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import type { StorePort } from '../../src/store/port.js';
 import { fixtures, openInvestigation } from '../contract/fixtures.js';
 import { startAgentCoreStub, type AgentCoreStub } from '../support/agentcore-stub/index.js';
+import { MEMORY_ID, stubMemory } from '../memory/contract/agentcore-harness.js';
 
-const MEMORY_ID = 'longhaul_mem-AbCdE12345';
 // A day after the fixtures' events (2026-01-01): within the memory's event expiry.
 const T0 = Date.UTC(2026, 0, 2);
 
@@ -34,24 +34,13 @@ describe('memory outbox job (AgentCore at the local stub)', () => {
   let dir: string;
   const clock = new FakeClock(T0);
 
-  const world = async (rate?: Record<string, number>) => {
+  const world = async (rate?: Partial<RateLimits>) => {
     clock.set(T0);
     stub = await startAgentCoreStub({ memories: [{ id: MEMORY_ID }], createEventRate: 1_000, now: () => clock.now() });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lh-outbox-'));
     store = openSqliteStore({ path: path.join(dir, 'longhaul.db'), clock });
     await store.enableMemoryOutbox();
-    memory = openAgentCoreMemory({
-      memoryId: MEMORY_ID,
-      region: 'us-east-1',
-      endpoint: stub.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      extraction: 'longhaul',
-      logger: nullLogger,
-      clock,
-      retryMode: 'standard',
-      maxAttempts: 2,
-      rate: { perSession: 1_000, perSessionBurst: 1_000, perAccount: 1_000, perAccountBurst: 1_000, recordWrites: 1_000, recordWritesBurst: 1_000, ...rate },
-    });
+    memory = stubMemory(stub, clock, { maxAttempts: 2, ...(rate ? { rate } : {}) });
     return outboxJob({ store, clock, logger: nullLogger }, memory, 1_000, 'w1', { retryBaseMs: 1_000 });
   };
   afterEach(async () => {

@@ -31,18 +31,7 @@ export async function agentCoreWorld(
   const { memories, createEventRate, ...adapter } = over;
   const stub = await startAgentCoreStub({ memories: memories ?? [{ id: MEMORY_ID }], createEventRate: createEventRate ?? 1_000, now: () => STUB_NOW });
   const clock = new FakeClock(STUB_NOW);
-  const memory: MemoryPort = openAgentCoreMemory({
-    memoryId: MEMORY_ID,
-    region: 'us-east-1',
-    endpoint: stub.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    extraction: 'longhaul',
-    logger: nullLogger,
-    clock: clock as Clock,
-    retryMode: 'standard',
-    rate: { perSession: 1_000, perSessionBurst: 1_000, perAccount: 1_000, perAccountBurst: 1_000, recordWrites: 1_000, recordWritesBurst: 1_000 },
-    ...adapter,
-  });
+  const memory = stubMemory(stub, clock, adapter);
   let nextId = 1;
   const entries = new Map<string, OutboxEntry>();
   const entryFor: AgentCoreWorld['entryFor'] = (tenantId, item) => {
@@ -74,4 +63,23 @@ export async function agentCoreWorld(
       await stub.close();
     },
   };
+}
+
+/**
+ * The adapter on the stub with static test credentials, the standard retry mode and
+ * rate limits high enough never to wait (tests that are about them pass `rate`).
+ */
+export function stubMemory(stub: AgentCoreStub, clock: Clock, over: Partial<AgentCoreMemoryOptions> = {}): MemoryPort {
+  return openAgentCoreMemory({
+    memoryId: MEMORY_ID,
+    region: 'us-east-1',
+    endpoint: stub.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    extraction: 'longhaul',
+    logger: nullLogger,
+    clock,
+    retryMode: 'standard',
+    ...over,
+    rate: { perSession: 1_000, perSessionBurst: 1_000, perAccount: 1_000, perAccountBurst: 1_000, recordWrites: 1_000, recordWritesBurst: 1_000, ...over.rate },
+  });
 }
