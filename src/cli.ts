@@ -32,6 +32,14 @@ Usage:
                                                  add a bearer token for serve --http to the tokens file; prints it once
   longhaul token list [--json]                   the tokens file: hash prefix, tenant, actor, scopes (never a token)
   longhaul token revoke <hash-prefix>            remove a token; the server refuses it from its next request
+  longhaul export [--tenant T[,T2…]] [--out file]
+                                                 write everything durable (of those tenants) to a gzip JSON Lines archive,
+                                                 from one consistent snapshot while the server runs (stdout without --out)
+  longhaul import <file> [--tenant T[,T2…]]      load an archive into LONGHAUL_STORE; importing twice changes nothing
+  longhaul backup <dir>                          online copy of the embedded SQLite store, with a manifest (SHA-256, counts), verified
+  longhaul restore <dir> [--force]               verify a backup and restore it to the store file (--force replaces an existing store)
+  longhaul erase --tenant T (--actor A | --event evt_…)
+                                                 erase an actor (or one event) and what was derived from it; prints the receipt
   longhaul demo [--keep]                         the TechCorp story end to end on a temporary store (about 10 s)
   longhaul help | --help                         this text
   longhaul --version
@@ -320,6 +328,83 @@ async function demo(argv: string[]): Promise<void> {
   await runDemo({ write: out, keep: values.keep === true, env: process.env });
 }
 
+/** `--tenant a,b` of export/import: a list of tenants, kept out of the settings (where --tenant is the stdio tenant). */
+function tenantList(values: Record<string, unknown>, flags: RawSettings): string[] | undefined {
+  if (typeof values.tenant !== 'string') return undefined;
+  delete flags.tenant;
+  const list = values.tenant.split(',').map((t) => t.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError('--tenant needs at least one tenant id.');
+  return list;
+}
+
+/** `longhaul export`: a gzip JSON Lines archive of the store (src/store/archive/), from one snapshot. */
+async function exportCommand(argv: string[]): Promise<void> {
+  const { values, positionals, flags } = parse(argv, { out: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`export takes no arguments besides flags (got "${positionals[0]}").`);
+  const tenants = tenantList(values, flags);
+  const toStdout = typeof values.out !== 'string' || values.out === '-';
+  if (toStdout && process.stdout.isTTY) throw new UsageError('export writes a gzip archive: give --out file, or redirect standard output to a file.');
+  const { exportArchive } = await import('./store/archive/export.js');
+  await withApp(flags, async (app) => {
+    const started = performance.now();
+    const r = await exportArchive(app.store, { out: toStdout ? process.stdout : (values.out as string), clock: app.clock, ...(tenants ? { tenants } : {}) });
+    const s = (performance.now() - started) / 1000;
+    const counts = Object.entries(r.counts).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(', ');
+    err(`Exported ${r.rows} rows (${counts || 'none'}) from ${app.store.location}${tenants ? ` (tenants ${tenants.join(', ')})` : ''} to ${toStdout ? 'standard output' : values.out}: ${formatBytes(r.bytes)} in ${s.toFixed(1)} s, sha256 ${r.sha256.slice(0, 16)}….`);
+  });
+}
+
+/** `longhaul import <file>`: verifies the archive, then loads it into LONGHAUL_STORE (idempotent). */
+async function importCommand(argv: string[]): Promise<void> {
+  const { values, positionals, flags } = parse(argv);
+  if (positionals.length !== 1) throw new UsageError('import needs the archive file: longhaul import <file>.');
+  const tenants = tenantList(values, flags);
+  const { importArchive } = await import('./store/archive/import.js');
+  await withApp(flags, async (app) => {
+    const started = performance.now();
+    const r = await importArchive(app.store, positionals[0]!, tenants ? { tenants } : {});
+    const s = (performance.now() - started) / 1000;
+    out(
+      `Imported ${positionals[0]} (exported ${r.header.exportedAt} from ${r.header.source.kind}) into ${app.store.location}: ${r.rows} rows, ${r.inserted} new, ${r.skipped} already there, in ${s.toFixed(1)} s.`,
+    );
+  });
+}
+
+/** `longhaul backup <dir>` / `longhaul restore <dir> [--force]`: the embedded SQLite store only. */
+async function backupCommand(cmd: 'backup' | 'restore', argv: string[]): Promise<void> {
+  const { values, positionals, flags } = parse(argv, cmd === 'restore' ? { force: { type: 'boolean' } } : {});
+  if (positionals.length !== 1) throw new UsageError(`${cmd} needs a directory: longhaul ${cmd} <dir>.`);
+  const config = loadConfig({ flags });
+  if (config.store.kind !== 'sqlite') {
+    throw new UsageError(`${cmd} is for the embedded SQLite store; this store is ${config.store.kind}. Use longhaul export / import${config.store.kind === 'postgres' ? ', or pg_dump' : ''}.`);
+  }
+  const { backupSqlite, restoreSqlite } = await import('./store/adapters/sqlite/backup.js');
+  if (cmd === 'backup') {
+    const m = await backupSqlite(config.store.path, positionals[0]!, systemClock);
+    out(`Backed up ${m.source} to ${positionals[0]} (${formatBytes(m.size)}, schema ${m.schemaVersion}, sha256 ${m.sha256.slice(0, 16)}…); verified: checksum, integrity_check, ${m.counts.events ?? 0} events, ${m.counts.records ?? 0} records.`);
+    return;
+  }
+  const m = await restoreSqlite(positionals[0]!, config.store.path, { force: values.force === true });
+  out(`Restored the backup of ${m.createdAt} (sha256 ${m.sha256.slice(0, 16)}…, verified) to ${config.store.path}.`);
+}
+
+/** `longhaul erase --tenant T --actor A | --event E`: run by whoever holds the store, so with an admin's authority. */
+async function eraseCommand(argv: string[]): Promise<void> {
+  const { values, positionals, flags } = parse(argv, { event: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`erase takes no arguments besides flags (got "${positionals[0]}").`);
+  if (typeof values.tenant !== 'string') throw new UsageError('erase needs --tenant T (the tenant whose data is erased).');
+  const actor = typeof values.actor === 'string' ? values.actor : null;
+  const event = typeof values.event === 'string' ? values.event : null;
+  if ((actor === null) === (event === null)) throw new UsageError('erase needs exactly one of --actor A or --event evt_….');
+  delete flags.actor;
+  const { userInfo } = await import('node:os');
+  await withApp(flags, async (app) => {
+    const who = { caller: { tenantId: values.tenant as string, actorId: 'cli' }, admin: true, requestedBy: `cli:${userInfo().username}` };
+    const receipt = actor !== null ? await app.runtime.erasure.forgetActor(who, actor) : await app.runtime.erasure.forgetEvent(who, event!);
+    out(JSON.stringify(receipt, null, 2));
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -341,6 +426,19 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo':
         await demo(rest);
+        return 0;
+      case 'export':
+        await exportCommand(rest);
+        return 0;
+      case 'import':
+        await importCommand(rest);
+        return 0;
+      case 'backup':
+      case 'restore':
+        await backupCommand(cmd, rest);
+        return 0;
+      case 'erase':
+        await eraseCommand(rest);
         return 0;
       case undefined:
       case 'help':

@@ -1,6 +1,7 @@
 import { memoryOf, type Caller, type RuntimeDeps } from './deps.js';
 import { buildBriefing } from './briefing.js';
 import { makeEvent } from './event-factory.js';
+import { Erasure } from './erasure.js';
 import { Events } from './events.js';
 import { Investigations } from './investigations.js';
 import { Memory } from '../memory/memory.js';
@@ -19,12 +20,15 @@ export class Runtime {
   readonly signals: Signals;
   readonly events: Events;
   readonly memory: Memory;
+  /** forget_actor, forget_event, `longhaul erase` (./erasure.ts). */
+  readonly erasure: Erasure;
 
   constructor(readonly deps: RuntimeDeps) {
     this.sessions = new Sessions(deps);
     this.investigations = new Investigations(deps, this.sessions);
     this.signals = new Signals(deps, this.investigations);
     this.events = new Events(deps, this.investigations, this.sessions);
+    this.erasure = new Erasure(deps);
     // With AgentCore's own extraction, longhaul's runs only move checkpoints (retention still expires events).
     this.memory = new Memory(deps, deps.models ?? ModelRegistry.none(), memoryOf(deps).extraction === 'agentcore' ? { derive: false } : {});
   }

@@ -815,17 +815,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<StorePor
         expect((await store.claimTask(now, 'w2', MINUTE, ['retrieval'], ['acme', 'globex']))?.id).toBe(gLeased.id);
       });
 
-      it('concurrent claims never return the same task', async () => {
-        const { inv } = await openInvestigation(a, f);
-        const gi = await openInvestigation(b, g);
-        for (let i = 0; i < 4; i++) await a.createTask({ task: f.task(inv.id), wait: null, events: [] });
-        for (let i = 0; i < 3; i++) await b.createTask({ task: g.task(gi.inv.id), wait: null, events: [] });
-        const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => store.claimTask(T0 + 1, `w${i}`, MINUTE, ['retrieval'])));
-        const got = claims.filter((c) => c !== null).map((c) => c!.id);
-        expect(got).toHaveLength(7);
-        expect(new Set(got).size).toBe(7);
-      });
-
       it('a lease that expired is claimed again with wakeReason lease_expired', async () => {
         const { inv } = await openInvestigation(a, f);
         const task = f.task(inv.id);

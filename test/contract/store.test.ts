@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Keyv } from 'keyv';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, StorageUnavailableError } from '../../src/domain/errors.js';
 import { Db, mapSqliteError, sqlCount } from '../../src/store/adapters/sqlite/db.js';
@@ -172,27 +171,6 @@ describe('sqlite store', () => {
     }
     await t.touchInvestigation(inv.id, T0 + 1);
     expect((await t.getInvestigation(inv.id))?.version).toBe(2);
-  });
-
-  it('exposes kv as a keyv instance that throws on errors', () => {
-    expect(store.kv).toBeInstanceOf(Keyv);
-    expect((store.kv as Keyv).throwOnErrors).toBe(true);
-  });
-
-  it('shares the file between two connections without double claims', async () => {
-    const f = fixtures('acme');
-    const t = store.tenant('acme');
-    const { inv } = await openInvestigation(t, f);
-    for (let i = 0; i < 6; i++) await t.createTask({ task: f.task(inv.id), wait: null, events: [] });
-    const other = openSqliteStore({ path: file });
-    try {
-      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).claimTask(T0, `w${i}`, 60_000, ['retrieval'])));
-      const ids = claims.filter((c) => c !== null).map((c) => c!.id);
-      expect(ids).toHaveLength(6);
-      expect(new Set(ids).size).toBe(6);
-    } finally {
-      await other.close();
-    }
   });
 
   it('searches 20k records within a namespace prefix and returns topK', async () => {

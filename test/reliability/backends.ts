@@ -188,7 +188,9 @@ async function connectAs(mcp: string, token: string): Promise<Conn> {
 function common(backend: string, transport: 'stdio' | 'http', env: Record<string, string>, extraCleanup: () => Promise<void>): Deployment {
   const tokens = tokensFile({ A1, A2, B1 });
   const byKey = new Map(Object.entries(IDENTITIES).map(([n, who]) => [tokenKey(who), tokens.tokens[n as IdentityName]]));
-  const fullEnv = { ...env, LONGHAUL_TOKENS_FILE: tokens.path };
+  // The per-token rate limit is proven elsewhere (test/transports/http); here it would cut
+  // the 10,000-call perimeter run and the attack lists short.
+  const fullEnv = { LONGHAUL_HTTP_RATE_LIMIT: '1000000/1m', ...env, LONGHAUL_TOKENS_FILE: tokens.path };
   const procs: Proc[] = [];
   const token = (who: Identity) => {
     const t = byKey.get(tokenKey(who));

@@ -27,11 +27,13 @@ class SpyModels extends ModelRegistry {
 }
 
 /**
- * Two stdio servers with different LONGHAUL_TENANT sharing one data dir: each runs only
- * its own tenant's worker tasks and extraction — with its own sources, rules and model —
- * while the lifecycle, deadline and retention sweeps stay cross-tenant.
+ * Two apps configured as two stdio servers with different LONGHAUL_TENANT would be,
+ * sharing one data dir (two connections in this one process, with a fake clock): each
+ * runs only its own tenant's worker tasks and extraction — with its own sources, rules
+ * and model — while the lifecycle, deadline and retention sweeps stay cross-tenant. Real
+ * separate processes on one file: test/reliability/concurrency.test.ts.
  */
-describe('two processes of different tenants on one SQLite file', () => {
+describe('two apps of different tenants on one SQLite file', () => {
   let dir: string;
   let clock: FakeClock;
   let apps: Record<'acme' | 'globex', { app: App; models: SpyModels }>;

@@ -86,7 +86,7 @@ describe('the investigation view model', () => {
   });
 
   it('keeps the inbox items of one investigation, and finds the investigation a tool result names', () => {
-    const items = [{ investigationId: 'inv_a' }, { investigationId: 'inv_b' }, { investigationId: 'inv_a' }] as Parameters<typeof inboxFor>[0];
+    const items = [{ investigationId: 'inv_a' }, { investigationId: 'inv_b' }, { investigationId: 'inv_a' }] as unknown as Parameters<typeof inboxFor>[0];
     expect(inboxFor(items, 'inv_a')).toHaveLength(2);
     expect(investigationIdOf({ investigation: { investigationId: 'inv_01ABC' } })).toBe('inv_01ABC');
     expect(investigationIdOf({ investigationId: 'inv_01ABC', sessionId: null })).toBe('inv_01ABC');

@@ -110,6 +110,15 @@ describe('the web page: sign-in, sessions and writes (in process)', () => {
     expect(signal.status).toBe(403);
   });
 
+  it("shows another actor's private preference only as a placeholder, as the timeline resource does", async () => {
+    const inv = await s.t.app.runtime.investigations.start({ tenantId: 'acme', actorId: 'alice' }, { subject: 'Umbrella', objective: 'Check Umbrella' });
+    const invId = inv.investigation.investigationId;
+    await s.t.app.runtime.events.record({ tenantId: 'acme', actorId: 'eve' }, { investigationId: invId, role: 'user', kind: 'preference', text: 'Eve prefers reports in German' });
+    const read = async (token: string) => ((await (await fetch(`${base}/api/investigations/${invId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { events: Array<{ kind: string; text: string }> }).events.filter((e) => e.kind === 'preference').map((e) => e.text);
+    expect(await read(tf.tokens.alice)).toEqual(['(a preference of eve: private to them)']);
+    expect(await read(tf.tokens.eve)).toEqual(['Eve prefers reports in German']);
+  });
+
   it('tells a live page of changes over server-sent events, for its own investigation and tenant', async () => {
     const inv = await s.t.app.runtime.investigations.start({ tenantId: 'acme', actorId: 'alice' }, { subject: 'Globex', objective: 'Watch Globex' });
     const invId = inv.investigation.investigationId;

@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../resource.js';
+import { erasureResource } from './erasure.js';
 import { inboxResource } from './inbox.js';
 import { investigationResource } from './investigation.js';
 import { memoryResource } from './memory.js';
@@ -26,4 +27,5 @@ export const resources: readonly ResourceDefinition[] = [
   memoryResource,
   inboxResource,
   sourcesResource,
+  erasureResource,
 ];

@@ -1,6 +1,8 @@
 import type { AnyToolDefinition } from '../tool.js';
 import { closeInvestigation } from './close-investigation.js';
 import { delegateTask } from './delegate-task.js';
+import { forgetActor } from './forget-actor.js';
+import { forgetEvent } from './forget-event.js';
 import { forgetMemory } from './forget-memory.js';
 import { getInvestigation } from './get-investigation.js';
 import { listInvestigations } from './list-investigations.js';
@@ -22,4 +24,6 @@ export const tools: readonly AnyToolDefinition[] = [
   searchMemory,
   closeInvestigation,
   forgetMemory,
+  forgetEvent,
+  forgetActor,
 ];

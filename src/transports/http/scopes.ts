@@ -1,5 +1,10 @@
 import type { AnyToolDefinition } from '../../mcp/tool.js';
 
+/**
+ * The scopes the HTTP perimeter checks. A credential may also hold `admin` (tokens-file
+ * KNOWN_SCOPES): it grants nothing here; forget_actor and forget_event check it to erase
+ * another actor's data.
+ */
 export type Scope = 'read' | 'write';
 
 export interface ScopeNeed {

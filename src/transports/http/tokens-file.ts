@@ -20,7 +20,7 @@ import type { Logger } from '../../logger.js';
  */
 
 /** Scopes a token can carry: `read` (read-only tools, resources, prompts, subscriptions), `write` (every tool). */
-export const KNOWN_SCOPES = ['read', 'write'] as const;
+export const KNOWN_SCOPES = ['read', 'write', 'admin'] as const;
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/;
 const ID_HELP = 'letters, digits, ".", "_", "-", "@" (≤ 255)';

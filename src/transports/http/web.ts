@@ -6,11 +6,12 @@ import type { Change } from '../../domain/change.js';
 import { isLonghaulError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import { uiAsset } from '../../ui/assets.js';
-import { hasScope, localAuthInfo, principalKey, principalOf, type HttpPrincipal, type HttpTokenVerifier } from './auth.js';
+import { hasScope, localAuthInfo, principalOf, type HttpPrincipal, type HttpTokenVerifier } from './auth.js';
 import type { SessionCredential } from './sessions.js';
 import { investigationPayload, olderEvents, WEB_LIST_PAGE } from './web-data.js';
 import { errorPage, indexPage, investigationPage, signinPage, WEB_HEADERS } from './web-pages.js';
 import { csrfMatches, parseCookies, WebSessions } from './web-session.js';
+import { LiveStreams, MAX_STREAMS_PER_PRINCIPAL } from './web-stream.js';
 import { signalWebhook } from './webhook.js';
 
 /**
@@ -57,11 +58,6 @@ export interface WebRoutes {
   close(): void;
 }
 
-/** Event streams one principal may hold open (tabs); beyond, 429. */
-export const MAX_STREAMS_PER_PRINCIPAL = 20;
-/** A comment on every stream this often, so proxies keep it open and a revoked credential is noticed. */
-export const STREAM_KEEPALIVE_MS = 15_000;
-
 const COOKIE_SECURE = '__Host-longhaul_session';
 const COOKIE_PLAIN = 'longhaul_session';
 
@@ -96,7 +92,7 @@ export function webRoutes(d: WebDeps): WebRoutes {
   const nowSeconds = () => Math.floor(app.clock.now() / 1000);
   // The local identity's CSRF token: a loopback server without credentials has no sign-in, but its writes still need one.
   const localCsrf = sessions.create(localPrincipal(app), null).session.csrf;
-  const streams = new Map<string, Set<Response>>();
+  const live = new LiveStreams(app.feed);
   const router = express.Router();
 
   const authInfoOf = (p: HttpPrincipal, expiresAt: number): AuthInfo => ({ token: 'web-session', clientId: p.actorId, scopes: p.scopes, expiresAt: Math.floor(expiresAt / 1000), extra: { ...p } });
@@ -153,7 +149,7 @@ export function webRoutes(d: WebDeps): WebRoutes {
             if (kind === 'page') return res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
             return send401(res, 'Sign in at /signin, or send Authorization: Bearer <token>.');
           }
-          if (!hasScope(who.principal, 'read')) return forbidden(res, 'read');
+          if (!hasScope(who.principal, 'read')) return forbidden(res, 'read', who.principal);
           req.web = who;
           next();
         },
@@ -161,20 +157,19 @@ export function webRoutes(d: WebDeps): WebRoutes {
       );
     };
 
-  const forbidden = (res: Response, scope: 'read' | 'write') =>
+  const forbidden = (res: Response, scope: 'read' | 'write', p: HttpPrincipal) =>
     res
       .status(403)
       .set(WEB_HEADERS)
       .set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${scope}"${d.resourceMetadataUrl ? `, resource_metadata="${d.resourceMetadataUrl}"` : ''}`)
-      .json({ error: 'insufficient_scope', error_description: `This needs the ${scope} scope; your credential has ${req_scopes(res)}.` });
-  const req_scopes = (res: Response) => (res.req.web?.principal.scopes.join(', ') || principalOf(res.req.auth)?.scopes.join(', ')) ?? 'none';
+      .json({ error: 'insufficient_scope', error_description: `This needs the ${scope} scope; your credential has ${p.scopes.length ? p.scopes.join(', ') : 'no scopes'}.` });
 
   /** Writes: `write`, and from a browser a same-origin Origin and the CSRF token. */
   const writeGuard =
     (csrfFrom: 'header' | 'form'): RequestHandler =>
     (req, res, next) => {
       const who = req.web!;
-      if (!hasScope(who.principal, 'write')) return forbidden(res, 'write');
+      if (!hasScope(who.principal, 'write')) return forbidden(res, 'write', who.principal);
       if (who.via === 'bearer') return next();
       if (!sameOrigin(req)) return res.status(403).set(WEB_HEADERS).json({ error: 'forbidden', error_description: 'This form must be sent from this site (Origin does not match).' });
       const sent = csrfFrom === 'header' ? req.headers['x-csrf-token'] : (req.body as { csrf?: unknown } | undefined)?.csrf;
@@ -216,7 +211,8 @@ export function webRoutes(d: WebDeps): WebRoutes {
     if (!d.verifier) return res.redirect(303, '/');
     res.set(WEB_HEADERS).type('html').send(signinPage({ next: safeNext(req.query.next) }));
   });
-  router.post('/signin', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), async (req, res) => {
+  // Rate-limited by address (nobody is signed in yet), like any unauthenticated request.
+  router.post('/signin', d.limiter, express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), async (req, res) => {
     if (!d.verifier) return res.redirect(303, '/');
     // Login CSRF: only this site's own form may sign a browser in.
     if (!sameOrigin(req)) return res.status(403).set(WEB_HEADERS).type('html').send(errorPage('Forbidden', 'Sign in from this site\'s own sign-in page.'));
@@ -312,44 +308,25 @@ export function webRoutes(d: WebDeps): WebRoutes {
   // A signal's file from the page: the webhook's own handler, so its rules and limits hold here too.
   api.post('/investigations/:investigationId/signals/:signal', writeGuard('header'), signalWebhook({ app, resourceMetadataUrl: d.resourceMetadataUrl, logger: d.logger }));
 
-  // ---- live: server-sent events from the change feed ----
-  const stream = (matches: (c: Change, req: Request) => boolean): RequestHandler => async (req, res) => {
-    const who = req.web!;
-    const caller = callerOf(req);
-    const key = principalKey(caller);
-    const mine = streams.get(key) ?? new Set<Response>();
-    if (mine.size >= MAX_STREAMS_PER_PRINCIPAL) return res.status(429).set(WEB_HEADERS).json({ error: 'too_many_streams', error_description: `At most ${MAX_STREAMS_PER_PRINCIPAL} live pages per person; close some tabs.` });
-    if (req.params.investigationId !== undefined) {
-      // The investigation must be the caller's (404 otherwise), before anything streams.
-      try {
-        await app.runtime.investigations.load(caller, String(req.params.investigationId));
-      } catch (e) {
-        return apiError(res, e, 'stream');
+  // ---- live: server-sent events from the change feed (web-stream.ts) ----
+  const stream =
+    (matches: (c: Change, req: Request) => boolean): RequestHandler =>
+    async (req, res) => {
+      const who = req.web!;
+      const caller = callerOf(req);
+      if (!live.admits(caller)) return res.status(429).set(WEB_HEADERS).json({ error: 'too_many_streams', error_description: `At most ${MAX_STREAMS_PER_PRINCIPAL} live pages per person; close some tabs.` });
+      if (req.params.investigationId !== undefined) {
+        // The investigation must be the caller's (404 otherwise), before anything streams.
+        try {
+          await app.runtime.investigations.load(caller, String(req.params.investigationId));
+        } catch (e) {
+          return apiError(res, e, 'stream');
+        }
       }
-    }
-    mine.add(res);
-    streams.set(key, mine);
-    res.writeHead(200, { ...WEB_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
-    res.write('retry: 2000\n\n');
-    let n = 0;
-    const off = app.feed.subscribe((c) => {
-      if (c.tenantId !== caller.tenantId || !matches(c, req)) return;
-      res.write(`id: ${++n}\nevent: change\ndata: ${JSON.stringify({ type: c.type })}\n\n`);
-    });
-    const jwtExpiry = who.principal.via === 'jwt' && req.auth?.expiresAt ? req.auth.expiresAt * 1000 : null;
-    const keepalive = setInterval(() => {
+      const jwtExpiry = who.principal.via === 'jwt' && req.auth?.expiresAt ? req.auth.expiresAt * 1000 : null;
       // A stream ends with its credential (a token revoked in the file, a JWT past exp).
-      if (who.via !== 'local' && !d.credentialValid(credentialOfPrincipal(who.principal, jwtExpiry))) return void res.end();
-      res.write(': keepalive\n\n');
-    }, STREAM_KEEPALIVE_MS);
-    keepalive.unref();
-    res.once('close', () => {
-      off();
-      clearInterval(keepalive);
-      mine.delete(res);
-      if (mine.size === 0) streams.delete(key);
-    });
-  };
+      live.start(res, caller, (c) => matches(c, req), () => who.via === 'local' || d.credentialValid(credentialOfPrincipal(who.principal, jwtExpiry)));
+    };
   api.get(
     '/stream',
     stream((c) => c.type === 'investigation' || c.type === 'inbox' || c.type === 'report'),
@@ -375,8 +352,7 @@ export function webRoutes(d: WebDeps): WebRoutes {
   return {
     router,
     close() {
-      for (const set of streams.values()) for (const r of set) r.end();
-      streams.clear();
+      live.closeAll();
     },
   };
 }
