@@ -10,6 +10,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The UI bundle (the MCP App and the web page) is built by scripts/build-ui.ts.
+COPY scripts ./scripts
 COPY fixtures ./fixtures
 # `npm ci` builds dist/ (the prepare script); the dev dependencies go afterwards.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
