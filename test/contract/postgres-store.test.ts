@@ -69,7 +69,7 @@ describe('postgres store', () => {
     expect(await b.lastChangeSeq()).toBe(0);
     const tables = await admin.pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [one]);
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toContain('investigations');
-    expect(tables.rows).toHaveLength(20);
+    expect(tables.rows).toHaveLength(21);
   });
 
   it('keeps kv entries in the kv table of its schema, with their expiry', async () => {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/adapters/sqlite/migrations.js';
 import { PG_URL, pgAdmin } from '../contract/postgres-helpers.js';
 import { runCli, startServer, tempDir } from './harness.js';
 
@@ -40,7 +41,7 @@ describe('longhaul backup | export | erase | restore | import', () => {
       expect(b.code).toBe(0);
       expect(b.stdout).toMatch(/verified: checksum, integrity_check/);
       const manifest = JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8'));
-      expect(manifest).toMatchObject({ format: 'longhaul-backup', schemaVersion: 10, counts: { investigations: 1, signal_attachments: 1 } });
+      expect(manifest).toMatchObject({ format: 'longhaul-backup', schemaVersion: MIGRATIONS.at(-1)!.version, counts: { investigations: 1, signal_attachments: 1 } });
       expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(runCli(['backup', backup], env).stderr).toMatch(/already holds a backup/);
 
@@ -78,7 +79,7 @@ describe('longhaul backup | export | erase | restore | import', () => {
     // A damaged backup is refused.
     const file = join(backup, 'longhaul.db');
     const bytes = readFileSync(file);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(file, bytes);
     expect(runCli(['restore', backup, '--force'], restoreEnv).stderr).toMatch(/does not match the SHA-256/);
 

@@ -118,7 +118,9 @@ describe('MCP: randomised hostile input (real SQLite store)', () => {
   };
 
   it('every tool answers hostile arguments with a result, never an internal error', async () => {
-    const { tools } = await a.client.listTools();
+    // forget_event and forget_actor erase by design (a known event id is a plausible value here),
+    // against the last test's rule that nothing deletes events: their own tests are test/runtime/erasure*.
+    const tools = (await a.client.listTools()).tools.filter((x) => x.name !== 'forget_event' && x.name !== 'forget_actor');
     const r = rng(20261125);
     const failures: string[] = [];
     let errors = 0;

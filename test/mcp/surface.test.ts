@@ -42,6 +42,8 @@ describe('MCP surface', () => {
       'search_memory',
       'close_investigation',
       'forget_memory',
+      'forget_event',
+      'forget_actor',
     ]);
     for (const tool of tools) {
       expect(tool.outputSchema, tool.name).toBeDefined();
@@ -58,6 +60,8 @@ describe('MCP surface', () => {
     expect(byName.close_investigation).toMatchObject({ destructiveHint: true });
     expect(byName.search_memory).toMatchObject({ readOnlyHint: true });
     expect(byName.forget_memory).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.forget_event).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.forget_actor).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.submit_signal).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
     await expect(JSON.stringify(tools, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/tools-list.json');
   });

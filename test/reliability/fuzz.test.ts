@@ -109,7 +109,9 @@ describe('fuzz: generated tool inputs through the real client (buildServer on a 
     const ev = await a.call('record_event', { investigationId: inv, role: 'agent', kind: 'finding', text: canary });
     const ids = [inv, s.sessionId, ev.event.eventId, s.tasks[0].taskId, 'inv_' + '0'.repeat(30), 'ses_x', 'rec_' + 'Z'.repeat(26)];
     const words = ['retrieval', 'compliance', 'bank_data', 'agent', 'finding', '3d', 'PT1H', 'open', 'closed', 'completed', 'investigations/', `investigations/${inv}/facts`, 'actors/alice/preferences'];
-    const { tools } = await a.client.listTools();
+    // forget_event and forget_actor erase by design (the canary's event id is among the generated
+    // values), against this storm's rule that what was written stays: their own tests are test/runtime/erasure*.
+    const tools = (await a.client.listTools()).tools.filter((x) => x.name !== 'forget_event' && x.name !== 'forget_actor');
     const arbitraries = tools.map((tool) => fromSchema(tool.inputSchema as Schema, ids, words).map((args) => ({ name: tool.name, args })));
     const call = fc.oneof(...arbitraries);
     const stats = { ok: 0, toolError: 0, protocolError: 0 };

@@ -50,7 +50,7 @@ describe('the tokens file', () => {
   });
 
   it('refuses bad input with sentences', () => {
-    expect(() => create('acme', 'alice', ['admin'])).toThrow(/"admin" is not a scope/);
+    expect(() => create('acme', 'alice', ['root'])).toThrow(/"root" is not a scope/);
     expect(() => create('bad tenant')).toThrow(/--tenant/);
     expect(() => create('acme', '../x')).toThrow(/--actor/);
     // Worker roles' ids: a token for one could record into every worker session of the tenant.

@@ -70,6 +70,7 @@ export async function* exportPg(db: PgDb, tenants?: readonly string[]): AsyncGen
   const client = await db.connect();
   const c = new Conn(client, db.location);
   let broken: Error | undefined;
+  let committed = false;
   try {
     await c.run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     for (const [i, step] of PLAN.entries()) {
@@ -83,12 +84,13 @@ export async function* exportPg(db: PgDb, tenants?: readonly string[]): AsyncGen
       await c.run(`CLOSE ${cursor}`);
     }
     await c.run('COMMIT');
+    committed = true;
   } catch (e) {
     broken = e instanceof Error ? e : new Error(String(e));
     throw mapPgError(e, db.location);
   } finally {
-    // Stopped early (the consumer returned) or failed: the snapshot is dropped with its transaction.
-    if (broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
+    // Stopped early (the consumer returned): the snapshot is dropped with its transaction.
+    if (!committed && broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
     db.release(client, broken);
   }
 }
