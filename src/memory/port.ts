@@ -76,7 +76,9 @@ export type OutboxOp =
   /** Create or update these records (longhaul extraction): BatchCreate for new ids, BatchUpdate for known ones. */
   | { op: 'records'; records: MemoryRecord[] }
   /** Delete this record (forget_memory, or consolidation removing it). */
-  | { op: 'delete_record'; recordId: string };
+  | { op: 'delete_record'; recordId: string }
+  /** Delete this event of the memory session (forget_event, forget_actor); absent is done. */
+  | { op: 'delete_event'; sessionId: string; eventId: string };
 
 /** One entry of the work store's outbox, as the outbox job claims it. */
 export interface OutboxEntry {

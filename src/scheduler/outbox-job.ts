@@ -19,7 +19,8 @@ export const DEFAULT_OUTBOX: OutboxSettings = { batch: 100, leaseMs: 60_000, ret
  * (leased to this process), hands them to the memory in order, and settles each — a
  * delivered entry is removed; a throttled, 5xx or network failure is retried with
  * backoff (the entry keeps its clientToken, so a delivery that did land before the
- * failure is not stored twice); an entry the memory refuses is parked with its error
+ * failure is not stored twice), and its tenant's later entries of the batch come due no
+ * earlier than it does, so they stay behind it; an entry the memory refuses is parked with its error
  * (`longhaul status` shows it). Nothing is dropped: an entry leaves the outbox only
  * when the memory holds it, or when what it pointed at no longer exists.
  */
@@ -46,13 +47,24 @@ export function outboxJob(d: Pick<RuntimeDeps, 'store' | 'clock' | 'logger'>, me
       const failed: Array<{ id: number; error: string; retryAt: number | null }> = [];
       const deferred: Array<{ id: number; retryAt: number }> = [];
       const answered = new Set<number>();
-      for (const r of results) {
+      // Per tenant, the latest retry time of an entry that failed and will be retried: the
+      // memory did not send that tenant's later entries so that they arrive after it, and
+      // they must not come due before it either (a blocked entry deferred by retryBaseMs
+      // would otherwise be claimed, and delivered, ahead of its blocker in its backoff).
+      const blockedUntil = new Map<string, number>();
+      for (const r of [...results].sort((a, b) => a.id - b.id)) {
         const entry = byId.get(r.id);
         if (!entry || answered.has(r.id)) continue;
         answered.add(r.id);
+        const at = d.clock.now();
+        const after = blockedUntil.get(entry.tenantId) ?? 0;
         if (r.ok) delivered.push(r.id);
-        else if (r.retryable && r.attempted === false) deferred.push({ id: r.id, retryAt: d.clock.now() + s.retryBaseMs });
-        else failed.push({ id: r.id, error: r.error, retryAt: r.retryable ? d.clock.now() + backoff(entry.attempts) : null });
+        else if (r.retryable && r.attempted === false) deferred.push({ id: r.id, retryAt: Math.max(at + s.retryBaseMs, after) });
+        else {
+          const retryAt = r.retryable ? Math.max(at + backoff(entry.attempts), after) : null;
+          if (retryAt !== null) blockedUntil.set(entry.tenantId, retryAt);
+          failed.push({ id: r.id, error: r.error, retryAt });
+        }
       }
       const released = entries.filter((x) => !answered.has(x.id)).map((x) => x.id);
       await d.store.settleOutbox({ owner, delivered, failed, deferred, released });
@@ -72,6 +84,6 @@ export function outboxJob(d: Pick<RuntimeDeps, 'store' | 'clock' | 'logger'>, me
 const describe = (e: OutboxEntry) => ({
   tenantId: e.tenantId,
   op: e.op.op,
-  ref: e.op.op === 'event' ? e.op.event.id : e.op.op === 'records' ? e.op.records.map((r) => r.id).join(',') : e.op.recordId,
+  ref: e.op.op === 'event' ? e.op.event.id : e.op.op === 'records' ? e.op.records.map((r) => r.id).join(',') : e.op.op === 'delete_event' ? e.op.eventId : e.op.recordId,
   attempts: e.attempts + 1,
 });

@@ -220,7 +220,7 @@ export interface OutboxStats {
 }
 
 /** What an outbox row points at: an event to store, a record to create or update, a record to delete. */
-export type OutboxKind = 'event' | 'record' | 'delete_record';
+export type OutboxKind = 'event' | 'record' | 'delete_record' | 'delete_event';
 
 /** One stored message of a resumable stream. */
 export interface StreamEvent {
@@ -480,8 +480,11 @@ export interface TenantStore {
   }): Promise<Page<MemoryEvent>>;
   getEvents(ids: readonly string[]): Promise<MemoryEvent[]>;
   /**
-   * Deletes one event of this tenant (with its outbox entry, so it is never shipped
-   * after). False when absent. What was derived from it is the caller's to handle.
+   * Deletes one event of this tenant. False when absent. What was derived from it is the
+   * caller's to handle. With the outbox on, in the same step: an entry that would still
+   * ship it is dropped (unless a delivery holds it right now), and a `delete_event` entry
+   * removes it from the external memory — claimed only once no earlier entry for the
+   * event is in flight, so a delivery racing the erasure cannot bring it back.
    */
   deleteEvent(id: string): Promise<boolean>;
 

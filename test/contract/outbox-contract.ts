@@ -123,6 +123,26 @@ export function runOutboxContract(name: string, makeStore: () => Promise<StorePo
       expect((await store.outboxStats()).pending).toBe(claimed.length + 1); // + the request event; the dropped entry is gone
     });
 
+    it('queues a deleted event for deletion from the memory, dropping what would still ship it — but not a delivery in flight, which the deletion waits for', async () => {
+      await store.enableMemoryOutbox();
+      const { inv, session } = await openInvestigation(a, f, { events: 0 });
+      const [shipped, unshipped] = await a.appendEvents([f.event({ sessionId: session.id, investigationId: inv.id, text: 'in flight' }), f.event({ sessionId: session.id, investigationId: inv.id, text: 'not yet sent' })]);
+      const now = LATER;
+      const [inFlight] = await store.claimOutbox(now, 'w1', MINUTE, 1); // `shipped` is being delivered right now
+      expect(inFlight!.op).toMatchObject({ op: 'event', event: { id: shipped!.id } });
+      expect(await a.deleteEvent(shipped!.id)).toBe(true);
+      expect(await a.deleteEvent(unshipped!.id)).toBe(true);
+      expect(await a.deleteEvent(unshipped!.id)).toBe(false);
+      // The unsent event is never shipped; its deletion is queued (keyed by its memory session: the investigation).
+      // The in-flight delivery's deletion waits until that lease ends.
+      const ready = await store.claimOutbox(now, 'w2', MINUTE, 100);
+      expect(ready.map((e) => e.op)).toEqual([{ op: 'delete_event', sessionId: inv.id, eventId: unshipped!.id }]);
+      await store.settleOutbox({ owner: 'w2', delivered: ready.map((e) => e.id), failed: [] });
+      const later = await store.claimOutbox(now + MINUTE, 'w2', MINUTE, 100);
+      // The lease ended: the old entry's event is gone (dropped at claim), and its deletion is claimable.
+      expect(later.map((e) => e.op)).toEqual([{ op: 'delete_event', sessionId: inv.id, eventId: shipped!.id }]);
+    });
+
     it('records written with a task outcome get entries too', async () => {
       await store.enableMemoryOutbox();
       const { inv } = await openInvestigation(a, f);

@@ -95,7 +95,9 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
       let left: string[] = [];
       const caughtUp = performance.now();
       for (let i = 0; i < 60; i++) {
-        left = (await Promise.all(expected.map((e) => unmet(conn, e)))).flat();
+        left = [];
+        // One at a time: an HTTP principal may have 16 requests in flight.
+        for (const e of expected) left.push(...(await unmet(conn, e)));
         if (!left.length) break;
         await sleep(500);
       }

@@ -163,7 +163,7 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
       const investigations = await ledger.verifyAll(conn);
       expect(failures, 'tool calls that answered isError').toEqual([]);
       // The kills must land inside bursts, or the suite proves nothing about a write in flight.
-      expect(landed.midBurst, JSON.stringify(landed)).toBeGreaterThanOrEqual(CYCLES / 2);
+      expect(landed.midBurst, JSON.stringify(landed)).toBeGreaterThanOrEqual(CYCLES / 4);
       // …and some before the server committed what was sent, some after.
       expect(ledger.counts.absentAfterCrash, JSON.stringify(ledger.counts)).toBeGreaterThan(0);
       expect(ledger.counts.presentAfterCrash, JSON.stringify(ledger.counts)).toBeGreaterThan(0);

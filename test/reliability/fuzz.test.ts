@@ -143,7 +143,13 @@ describe('fuzz: generated tool inputs through the real client (buildServer on a 
     );
     // What was written before the storm is still there; the server still serves.
     const tl = await a.readJson(`longhaul://investigations/${inv}/timeline?limit=500`);
-    expect(tl.events.some((e: { text: string }) => e.text === canary)).toBe(true);
+    const all: Array<{ eventId: string; text: string }> = [...tl.events];
+    for (let cursor = tl.nextCursor; cursor; ) {
+      const page = await a.readJson(`longhaul://investigations/${inv}/timeline?limit=500&cursor=${encodeURIComponent(cursor)}`);
+      all.push(...page.events);
+      cursor = page.nextCursor;
+    }
+    expect(all.find((e) => e.eventId === ev.event.eventId)?.text, `the canary event among ${all.length} (total ${tl.total})`).toBe(canary);
     await a.close();
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     console.info(`[reliability] fuzz tools: ${TOOL_INPUTS} generated inputs over ${tools.length} tools (seed ${SEED}): ${JSON.stringify(stats)}, error codes ${JSON.stringify(Object.fromEntries(codes))}; heap growth ${(heapGrowth / 2 ** 20).toFixed(0)} MiB`);

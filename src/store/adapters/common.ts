@@ -227,9 +227,18 @@ export function checkedAttachments(
  * memory stores a retried entry once. An event's is its id (appended once); a record
  * change's names the entry too, since one record changes many times.
  */
-export function outboxClientToken(kind: 'event' | 'record' | 'delete_record', refId: string, entryId: number): string {
+export function outboxClientToken(kind: 'event' | 'record' | 'delete_record' | 'delete_event', refId: string, entryId: number): string {
   return kind === 'event' ? refId : `${kind === 'record' ? 'put' : 'del'}.${refId}.${entryId}`;
 }
+
+/**
+ * The claim's guard for deletions: a `delete_record` or `delete_event` entry waits while
+ * an earlier entry for the same record or event is leased (a delivery in flight), so the
+ * deletion lands after it. `o` is the candidate row; the parameter is `now`.
+ */
+export const DELETION_WAITS_FOR_FLIGHT = (now: string) =>
+  `NOT (o.kind IN ('delete_record', 'delete_event') AND EXISTS (SELECT 1 FROM memory_outbox f WHERE f.tenant_id = o.tenant_id AND f.ref_id = o.ref_id AND f.id < o.id
+     AND f.kind IN ('record', 'event') AND f.lease_until > ${now}))`;
 
 /** Outbox errors kept per entry (the memory's message, cut). */
 export const OUTBOX_ERROR_MAX = 1_000;

@@ -1,4 +1,5 @@
 import { InvalidInputError, LonghaulError, StorageUnavailableError } from '../../../domain/errors.js';
+import type { Logger } from '../../../logger.js';
 
 /**
  * How an AgentCore failure is judged — by the SDK's error name and HTTP status, never by
@@ -69,11 +70,19 @@ export const isNotFound = (err: unknown): boolean => {
  * `classify` keeps them apart, so a delivery that fails on such a read is retried or
  * parked as the read's own failure would be.
  */
-export function readError(err: unknown, what: string): LonghaulError {
+export function readError(err: unknown, what: string, logger?: Logger): LonghaulError {
   if (err instanceof LonghaulError) return err;
   const c = classify(err);
   if (c.retryable) return new StorageUnavailableError(`${what} failed: ${c.message}. Try again shortly.`, err);
   if (c.name === 'ValidationException' || c.name === 'InvalidInputException') return new InvalidInputError(`${what}: ${c.message}`);
-  // Refused for good (access denied, unknown memory): not retryable, and not "not found" either.
-  return new LonghaulError('internal', `${what} failed: ${c.message}. Check LONGHAUL_AGENTCORE_MEMORY_ID, AWS_REGION and the IAM permissions.`);
+  // Refused for good (access denied, unknown memory): not retryable, and not "not found"
+  // either. The service's own words (an AccessDenied names the server's IAM role, account
+  // and memory ARN) go to the server log, not to every tenant's caller; the caller learns
+  // what it can do about it: nothing but tell the operator.
+  logger?.error('agentcore memory: request refused', { what, error: c.message });
+  return new LonghaulError(
+    'internal',
+    `${what} failed: AgentCore Memory refused the server's request (${c.name}${c.status ? `, HTTP ${c.status}` : ''}). This is the server's setup, not your request, and retrying will not help: ` +
+      `its operator must check LONGHAUL_AGENTCORE_MEMORY_ID, AWS_REGION and the IAM permissions (the server log has the details).`,
+  );
 }

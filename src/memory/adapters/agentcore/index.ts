@@ -14,6 +14,7 @@
  *   BatchUpdateMemoryRecords. A record AgentCore lists under `failedRecords`, or does
  *   not confirm, fails the entry: nothing is reported stored that is not.
  * - `delete_record` → found as above, then DeleteMemoryRecord; absent is success.
+ * - `delete_event` → found by `lh_event_id` in its session, then DeleteEvent; absent is success.
  * Failures are judged by ./errors.ts: throttling, 5xx and network errors are retryable
  * (after the SDK's own retries); refusals are not and the entry is parked with the
  * service's message. After a retryable failure, the tenant's later entries in the batch
@@ -219,6 +220,7 @@ export function openAgentCoreMemory(opts: AgentCoreMemoryOptions): MemoryPort {
           if (op.op === 'event') await deliverEvent({ ...entry, op });
           else if (op.op === 'records') await deliverRecords({ ...entry, op });
           else if (op.op === 'delete_record') await deliverDelete({ ...entry, op });
+          else if (op.op === 'delete_event') await tenant(entry.tenantId).deleteEvent(op.sessionId, op.eventId); // absent is done
           else throw new InvalidInputError(`outbox entry ${entry.id}: unknown op.`);
           results.push({ id: entry.id, ok: true });
         } catch (err) {

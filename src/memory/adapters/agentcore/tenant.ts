@@ -78,10 +78,16 @@ export class AgentCoreTenantMemory implements TenantMemory {
     const prefix = q.namespacePrefix === '' ? '' : parseNamespace(q.namespacePrefix, 'namespacePrefix');
     const namespace = toAgentCoreNamespace(this.actorId, prefix);
     const all: MemoryRecord[] = [];
-    for await (const found of this.scanRecords(namespace, undefined, 'listing memory records')) {
+    // A count-only read (limit 0: "any records here?", asked once per namespace a resource
+    // list offers) needs no order, so it stops as soon as the count passes its cap instead
+    // of reading the whole prefix; a page of records needs them all to sort newest first.
+    const enough = q.limit === 0 && q.totalCap !== undefined && !q.cursor ? q.totalCap + 1 : Number.POSITIVE_INFINITY;
+    const pageSize = Math.min(100, Math.max(10, enough));
+    for await (const found of this.scanRecords(namespace, undefined, 'listing memory records', pageSize)) {
       if (prefix !== '' && !namespaceHasPrefix(found.record.namespace, prefix)) continue;
       if (q.status && found.record.status !== q.status) continue;
       all.push(found.record);
+      if (all.length >= enough) break;
     }
     all.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     let start = 0;
@@ -123,7 +129,7 @@ export class AgentCoreTenantMemory implements TenantMemory {
       );
       summaries = out.memoryRecordSummaries ?? [];
     } catch (err) {
-      throw readError(err, 'Searching AgentCore Memory');
+      throw readError(err, 'Searching AgentCore Memory', this.ctx.logger);
     }
     const hits: ScoredRecord[] = [];
     for (const s of summaries) {
@@ -145,7 +151,7 @@ export class AgentCoreTenantMemory implements TenantMemory {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw readError(err, 'Deleting a memory record in AgentCore');
+      throw readError(err, 'Deleting a memory record in AgentCore', this.ctx.logger);
     }
   }
 
@@ -170,21 +176,21 @@ export class AgentCoreTenantMemory implements TenantMemory {
       return out.memoryRecord ? recordFromAgentCore(this.tenantId, this.actorId, out.memoryRecord) : null;
     } catch (err) {
       if (isNotFound(err)) return null;
-      throw readError(err, 'Reading a memory record from AgentCore');
+      throw readError(err, 'Reading a memory record from AgentCore', this.ctx.logger);
     }
   }
 
-  private async *scanRecords(namespace: string, metadataFilters: MemoryMetadataFilterExpression[] | undefined, what: string): AsyncGenerator<FoundRecord> {
+  private async *scanRecords(namespace: string, metadataFilters: MemoryMetadataFilterExpression[] | undefined, what: string, pageSize = 100): AsyncGenerator<FoundRecord> {
     let nextToken: string | undefined;
     let seen = 0;
     do {
       let page: { memoryRecordSummaries?: AgentCoreRecordLike[]; nextToken?: string };
       try {
         page = await this.ctx.client.send(
-          new ListMemoryRecordsCommand({ memoryId: this.ctx.memoryId, namespace, maxResults: 100, ...(metadataFilters ? { metadataFilters } : {}), ...(nextToken ? { nextToken } : {}) }),
+          new ListMemoryRecordsCommand({ memoryId: this.ctx.memoryId, namespace, maxResults: pageSize, ...(metadataFilters ? { metadataFilters } : {}), ...(nextToken ? { nextToken } : {}) }),
         );
       } catch (err) {
-        throw readError(err, `${what[0]!.toUpperCase()}${what.slice(1)} in AgentCore`);
+        throw readError(err, `${what[0]!.toUpperCase()}${what.slice(1)} in AgentCore`, this.ctx.logger);
       }
       for (const s of page.memoryRecordSummaries ?? []) {
         const found = recordFromAgentCore(this.tenantId, this.actorId, s);
@@ -231,7 +237,7 @@ export class AgentCoreTenantMemory implements TenantMemory {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw readError(err, 'Deleting an event in AgentCore');
+      throw readError(err, 'Deleting an event in AgentCore', this.ctx.logger);
     }
   }
 
@@ -251,7 +257,7 @@ export class AgentCoreTenantMemory implements TenantMemory {
       return out.event && out.event.actorId === this.actorId ? out.event : null;
     } catch (err) {
       if (isNotFound(err)) return null;
-      throw readError(err, 'Reading an event from AgentCore');
+      throw readError(err, 'Reading an event from AgentCore', this.ctx.logger);
     }
   }
 
@@ -277,7 +283,7 @@ export class AgentCoreTenantMemory implements TenantMemory {
         );
       } catch (err) {
         if (isNotFound(err)) return; // a session AgentCore has never seen: no events
-        throw readError(err, 'Listing events in AgentCore');
+        throw readError(err, 'Listing events in AgentCore', this.ctx.logger);
       }
       for (const e of page.events ?? []) if (e.actorId === undefined || e.actorId === this.actorId) yield e;
       seen += page.events?.length ?? 0;

@@ -1216,12 +1216,17 @@ class PgTenantStore implements TenantStore {
   }
 
   async deleteEvent(id: string) {
-    // One statement: the event and any entry that would still ship it.
+    // One statement: the event, and with the outbox on its entries
+    // (an entry that would still ship it goes unless a delivery holds it now; its deletion
+    // from the memory is queued, keyed by its memory session: memorySessionOf).
+    const now = this.clock.now();
     const rows = await this.db.query<{ n: number }>(
-      `WITH d AS (DELETE FROM events WHERE tenant_id = $1 AND id = $2 RETURNING id),
-       ob AS (DELETE FROM memory_outbox o USING d WHERE o.tenant_id = $1 AND o.kind = 'event' AND o.ref_id = d.id)
+      `WITH d AS (DELETE FROM events WHERE tenant_id = $1 AND id = $2 RETURNING id, coalesce(investigation_id, session_id, id) AS memory_session),
+       ob AS (DELETE FROM memory_outbox o USING d WHERE o.tenant_id = $1 AND o.kind = 'event' AND o.ref_id = d.id AND (o.lease_until IS NULL OR o.lease_until <= $3)),
+       q AS (INSERT INTO memory_outbox (tenant_id, kind, ref_id, detail, next_attempt_at, created_at)
+         SELECT $1::text, 'delete_event', d.id, d.memory_session, $3::bigint, $3::bigint FROM d WHERE ${OUTBOX_ON})
        SELECT count(*)::int AS n FROM d`,
-      [this.tenantId, id],
+      [this.tenantId, id, now],
     );
     return rows[0]!.n > 0;
   }

@@ -7,7 +7,7 @@
  */
 import type { OutboxEntry } from '../../../memory/port.js';
 import type { OutboxKind, OutboxStats, StorePort } from '../../port.js';
-import { OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
+import { DELETION_WAITS_FOR_FLIGHT, OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
 import type { Conn, PgDb } from './db.js';
 import * as C from './rows.js';
 
@@ -28,6 +28,7 @@ interface OutboxRow {
   tenant_id: string;
   kind: OutboxKind;
   ref_id: string;
+  detail: string | null;
   attempts: number;
   created_at: string | number;
 }
@@ -49,8 +50,8 @@ export class PgOutbox {
     return this.db.write(async (c) => {
       // SKIP LOCKED: two shippers claiming at once take different entries, neither waits.
       const rows = await c.all<OutboxRow>(
-        `SELECT id, tenant_id, kind, ref_id, attempts, created_at FROM memory_outbox
-         WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1 OR lease_owner = $2)
+        `SELECT id, tenant_id, kind, ref_id, detail, attempts, created_at FROM memory_outbox o
+         WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1 OR lease_owner = $2) AND ${DELETION_WAITS_FOR_FLIGHT('$1')}
          ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
         [now, owner, n],
       );
@@ -64,6 +65,7 @@ export class PgOutbox {
         const base = { id, tenantId: r.tenant_id, clientToken: outboxClientToken(r.kind, r.ref_id, id), attempts: r.attempts, createdAt: Number(r.created_at) };
         const key = `${r.tenant_id}\u0000${r.ref_id}`;
         if (r.kind === 'delete_record') out.push({ ...base, op: { op: 'delete_record', recordId: r.ref_id } });
+        else if (r.kind === 'delete_event') out.push({ ...base, op: { op: 'delete_event', sessionId: r.detail ?? '', eventId: r.ref_id } });
         else if (r.kind === 'event' && events.has(key)) out.push({ ...base, op: { op: 'event', event: C.events.fromRow(events.get(key)!) } });
         else if (r.kind === 'record' && records.has(key)) out.push({ ...base, op: { op: 'records', records: [C.records.fromRow(records.get(key)!)] } });
         else gone.push(id); // its event or record is gone (expired, forgotten): nothing left to ship

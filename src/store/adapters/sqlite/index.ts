@@ -46,6 +46,7 @@ import { Db, IN_MEMORY, mapSqliteError, sqlCount } from './db.js';
 import { KeyvSqlite } from './keyv-sqlite.js';
 import { SqliteChangeLog, SqliteStreamEvents } from './logs.js';
 import { SqliteOutbox } from './outbox.js';
+import { memorySessionOf } from '../../../memory/port.js';
 import { migrate } from './migrations.js';
 import { deleteMentionsSqlite, exportSqlite, importSqlite, reclaimSqlite, sqliteErasures } from './lifecycle.js';
 import * as C from './rows.js';
@@ -979,9 +980,11 @@ class SqliteTenantStore implements TenantStore {
 
   async deleteEvent(id: string) {
     return this.db.write(() => {
-      const n = this.db.run('DELETE FROM events WHERE tenant_id = ? AND id = ?', this.tenantId, id).changes;
-      if (n > 0) this.db.run(`DELETE FROM memory_outbox WHERE tenant_id = ? AND kind = 'event' AND ref_id = ?`, this.tenantId, id);
-      return n > 0;
+      const row = this.db.get('SELECT * FROM events WHERE tenant_id = ? AND id = ?', this.tenantId, id);
+      if (!row) return false;
+      this.db.run('DELETE FROM events WHERE tenant_id = ? AND id = ?', this.tenantId, id);
+      this.outbox.eventDeleted(this.tenantId, id, memorySessionOf(C.events.fromRow(row)));
+      return true;
     });
   }
 

@@ -357,8 +357,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE memory_outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         tenant_id TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('event', 'record', 'delete_record')),
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'record', 'delete_record', 'delete_event')),
         ref_id TEXT NOT NULL,
+        -- delete_event: the event's memory session (the event itself is gone from the store).
+        detail TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at INTEGER,
         last_error TEXT,

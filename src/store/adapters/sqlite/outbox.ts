@@ -8,7 +8,7 @@
 import type { Clock } from '../../../domain/clock.js';
 import type { OutboxEntry } from '../../../memory/port.js';
 import type { OutboxKind, OutboxStats, StorePort } from '../../port.js';
-import { OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
+import { DELETION_WAITS_FOR_FLIGHT, OUTBOX_ERROR_MAX, outboxClientToken, pageLimit } from '../common.js';
 import { sqlCount, type Db } from './db.js';
 import * as C from './rows.js';
 
@@ -19,6 +19,7 @@ interface OutboxRow {
   tenant_id: string;
   kind: OutboxKind;
   ref_id: string;
+  detail: string | null;
   attempts: number;
   created_at: number;
 }
@@ -39,12 +40,18 @@ export class SqliteOutbox {
   }
 
   /** Inside a write step: one entry per ref, when the outbox is on. */
-  enqueue(tenantId: string, kind: OutboxKind, refIds: readonly string[]): void {
+  enqueue(tenantId: string, kind: OutboxKind, refIds: readonly string[], detail: string | null = null): void {
     if (refIds.length === 0 || !this.isOn()) return;
     const now = this.clock.now();
     for (const ref of refIds) {
-      this.db.run('INSERT INTO memory_outbox (tenant_id, kind, ref_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)', tenantId, kind, ref, now, now);
+      this.db.run('INSERT INTO memory_outbox (tenant_id, kind, ref_id, detail, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)', tenantId, kind, ref, detail, now, now);
     }
+  }
+
+  /** Inside a write step: an event is deleted — drop what would still ship it (unless in flight), and queue its deletion from the memory. */
+  eventDeleted(tenantId: string, eventId: string, memorySession: string): void {
+    this.db.run(`DELETE FROM memory_outbox WHERE tenant_id = ? AND kind = 'event' AND ref_id = ? AND (lease_until IS NULL OR lease_until <= ?)`, tenantId, eventId, this.clock.now());
+    this.enqueue(tenantId, 'delete_event', [eventId], memorySession);
   }
 
   claim(now: number, owner: string, leaseMs: number, limit: number): OutboxEntry[] {
@@ -52,12 +59,13 @@ export class SqliteOutbox {
     if (n === 0) return [];
     return this.db.write(() => {
       const rows = this.db.all<OutboxRow>(
-        `SELECT id, tenant_id, kind, ref_id, attempts, created_at FROM memory_outbox
-         WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
+        `SELECT id, tenant_id, kind, ref_id, detail, attempts, created_at FROM memory_outbox o
+         WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?) AND ${DELETION_WAITS_FOR_FLIGHT('?')}
          ORDER BY next_attempt_at, id LIMIT ${sqlCount(n)}`,
         now,
         now,
         owner,
+        now,
       );
       const out: OutboxEntry[] = [];
       for (const r of rows.sort((a, b) => a.id - b.id)) {
@@ -77,6 +85,7 @@ export class SqliteOutbox {
   private materialize(r: OutboxRow): OutboxEntry | null {
     const base = { id: r.id, tenantId: r.tenant_id, clientToken: outboxClientToken(r.kind, r.ref_id, r.id), attempts: r.attempts, createdAt: r.created_at };
     if (r.kind === 'delete_record') return { ...base, op: { op: 'delete_record', recordId: r.ref_id } };
+    if (r.kind === 'delete_event') return { ...base, op: { op: 'delete_event', sessionId: r.detail ?? '', eventId: r.ref_id } };
     if (r.kind === 'event') {
       const row = this.db.get('SELECT * FROM events WHERE tenant_id = ? AND id = ?', r.tenant_id, r.ref_id);
       return row ? { ...base, op: { op: 'event', event: C.events.fromRow(row) } } : null;
