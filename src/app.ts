@@ -15,6 +15,7 @@ import { extractionJob } from './scheduler/extraction-job.js';
 import { outboxJob, type OutboxSettings } from './scheduler/outbox-job.js';
 import { openAgentCoreMemory } from './memory/adapters/agentcore/index.js';
 import type { MemoryPort } from './memory/port.js';
+import { withStoreTruth } from './memory/adapters/store-truth.js';
 import type { Job } from './scheduler/job.js';
 import { lifecycleSweep } from './scheduler/lifecycle-sweep.js';
 import { retentionJob } from './scheduler/retention-job.js';
@@ -166,7 +167,9 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): App {
   });
   // Memory: the store's own, or AgentCore Memory — fed by the store's outbox, which every
   // process on the store writes from now on (the setting is kept in the store).
-  const memory = o.memory ?? openMemory(config, logger, clock);
+  const external = o.memory ?? openMemory(config, logger, clock);
+  // With longhaul's own extraction the store knows first which records exist (forgotten ones go at once).
+  const memory = external && external.extraction === 'longhaul' ? withStoreTruth(external, store) : external;
   const deps: RuntimeDeps = {
     store,
     ...(memory ? { memory } : {}),

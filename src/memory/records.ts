@@ -90,9 +90,17 @@ export async function forgetRecord(d: RuntimeDeps, caller: Caller, recordId: str
   if (!r || !recordVisibleTo(caller.actorId, r)) throw new NotFoundError('memory record', recordId);
   // A record longhaul extracted lives in the store (where consolidation reads it): deleting
   // it there also queues its deletion for an external memory (the outbox, in the same
-  // step), so a later update can never ship it back. A record only the external memory
+  // step), so a later update can never ship it back — and it is gone from reads at once
+  // (memory/adapters/store-truth.ts). The external copy is deleted now too when AgentCore
+  // answers; the queued deletion is the guarantee. A record only the external memory
   // holds (extracted by AgentCore) is deleted there.
-  const deleted = (await t.deleteRecord(recordId)) || (memory.kind !== 'store' && (await memory.tenant(caller.tenantId).deleteRecord(recordId)));
+  const fromStore = await t.deleteRecord(recordId);
+  if (fromStore && memory.kind !== 'store') {
+    await memory.tenant(caller.tenantId).deleteRecord(recordId).catch((e: unknown) => {
+      d.logger.warn('memory record forgotten in the store; its deletion in the external memory waits in the outbox', { tenantId: caller.tenantId, recordId, error: (e as Error).message });
+    });
+  }
+  const deleted = fromStore || (memory.kind !== 'store' && (await memory.tenant(caller.tenantId).deleteRecord(recordId)));
   if (!deleted) throw new NotFoundError('memory record', recordId);
   d.feed.publish({ type: 'memory', tenantId: caller.tenantId, namespace: r.namespace });
   d.logger.info('memory record forgotten', { tenantId: caller.tenantId, actorId: caller.actorId, recordId, namespace: r.namespace });

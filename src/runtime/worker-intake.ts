@@ -15,7 +15,12 @@ export interface IntakeDeps {
   sources: (tenantId: string) => Sources;
   /** Task ids this process already looked at (an intake runs once per task). */
   seen: Set<string>;
+  /** This process, as it holds store leases: every process on the store hears of a new task, one runs its intake. */
+  owner: string;
 }
+
+/** How long the intake lease of a task is held: far longer than an intake takes; after it, the worker session already there says it ran. */
+export const INTAKE_LEASE_MS = 10 * 60_000;
 
 /**
  * Day-0 intake. A task delegated with `waitFor` is born waiting — its wait is durable
@@ -23,8 +28,9 @@ export interface IntakeDeps {
  * role's `run` comes only once the signal or the deadline does. If the role has an
  * `intake`, the task gets one short worker session now: the role notes what it will
  * need and how it will judge (its events are written when it returns), then the
- * session idles and the idle timeout ends it. Once per task: skipped when the task
- * already has a worker session. Best effort — found through this process's change
+ * session idles and the idle timeout ends it. Once per task, whichever processes hear of
+ * it: skipped when the task already has a worker session, and run only by the process
+ * that takes the task's intake lease. Best effort — found through this process's change
  * feed, so a task created while no server ran gets none; the wait carries it anyway.
  */
 export async function intakeWaitingTasks(x: IntakeDeps, tenantId: string, investigationId: string): Promise<void> {
@@ -37,6 +43,9 @@ export async function intakeWaitingTasks(x: IntakeDeps, tenantId: string, invest
   for (const task of tasks) {
     x.seen.add(task.id);
     if (workers.some((s) => s.taskId === task.id)) continue;
+    // Several processes hear of the task at once (the change feed reaches them all): the
+    // store's lease (one atomic step) lets exactly one run its intake.
+    if (!(await x.d.store.acquireLease(`intake:${tenantId}:${task.id}`, x.owner, INTAKE_LEASE_MS, x.d.clock.now()))) continue;
     await runIntake(x, task, inv);
   }
 }

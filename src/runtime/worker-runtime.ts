@@ -176,11 +176,11 @@ export class WorkerRuntime {
     }
   }
 
-  /** Day-0 intakes of an investigation's new waiting tasks (see worker-intake.ts); once per task per process. */
+  /** Day-0 intakes of an investigation's new waiting tasks (see worker-intake.ts); once per task across the processes on the store. */
   private async intake(tenantId: string, investigationId: string): Promise<void> {
     if (this.stopped || !this.serves(tenantId)) return;
     try {
-      await intakeWaitingTasks({ d: this.d, sessions: this.sessions, registry: this.registry, sources: this.sources, seen: this.intakeSeen }, tenantId, investigationId);
+      await intakeWaitingTasks({ d: this.d, sessions: this.sessions, registry: this.registry, sources: this.sources, seen: this.intakeSeen, owner: this.owner }, tenantId, investigationId);
     } catch (e) {
       this.d.logger.warn('intake failed', { tenantId, investigationId, error: (e as Error).message });
     }

@@ -532,16 +532,10 @@ describe('AgentCore Memory over streamable HTTP: tenant isolation and robustness
   }, 90_000);
 
   /*
-   * DEFECT (src/memory/records.ts forgetRecord / src/memory/search.ts): fails today. With
-   * an external memory, forget_memory deletes a longhaul record from the work store and
-   * queues the AgentCore deletion in the outbox; until that ships (seconds, or up to the
-   * 15-minute backoff while AgentCore throttles, or never if it is parked) search_memory,
-   * longhaul://memory/…?record= and the briefing still return the "forgotten" record from
-   * AgentCore. Fix: a longhaul record (rec_…) that the work store no longer holds is
-   * forgotten — the read paths (searchMemory, listRecords, readRecord's findRecord) drop
-   * rec_ records from the memory that the store does not have when memory.extraction is
-   * 'longhaul'; and forgetRecord also tries memory.tenant().deleteRecord at once (best
-   * effort; the outbox stays the guarantee).
+   * forget_memory deletes a longhaul record from the work store and queues its AgentCore
+   * deletion in the outbox; the reads agree with the store at once (a rec_ record the store
+   * no longer holds is forgotten: src/memory/adapters/store-truth.ts), even while AgentCore
+   * throttles the deletion — which lands once it stops.
    */
   it('once forget_memory has answered, the record is gone from search and reads, even while AgentCore throttles the deletion', async () => {
     const text = 'Vanishquartz Plumeroll is a short-lived acme note VQ6060.';
