@@ -8,11 +8,10 @@
  * - `postgres+redis`: `serve --http` on a PostgreSQL schema and a Redis prefix of the
  *   run's own, identities as bearer tokens in a tokens file.
  *
- * A third backend (the AgentCore stub: LONGHAUL_MEMORY=agentcore against
- * test/support/agentcore-stub) is added by appending one entry to BACKENDS below: a
- * `name`, and a `deploy` that returns a Deployment (its env on top of `sqlite`'s or
- * `postgres+redis`'s, and the stub started in `deploy` and stopped in `cleanup`).
- * Every suite under test/reliability then runs on it too.
+ * - `sqlite+agentcore`: as `sqlite`, with LONGHAUL_MEMORY=agentcore against the local
+ *   AgentCore stub (test/support/agentcore-stub), started in `deploy` and stopped in
+ *   `cleanup`: events and records also leave through the outbox.
+ * Every suite under test/reliability runs on each.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, tempDir } from '../e2e/harness.js';
 import { deleteRedisPrefix, dropSchema, instance, PG_URL, REDIS_URL, stop, withParam, type Instance } from '../e2e/http-instances.js';
+import { startAgentCoreStub } from '../support/agentcore-stub/index.js';
 import { connectHttp, tokensFile } from '../transports/http/helpers.js';
 
 export interface Identity {
@@ -76,6 +76,8 @@ export interface Deployment {
   token(who: Identity): string;
   /** Env every process of this deployment gets (the store, Redis, tokens, data dir). */
   env: Record<string, string>;
+  /** With an external memory (AgentCore): the longhaul event ids it holds, one per stored event (a duplicate shows twice). */
+  memoryEventIds?: () => string[];
   cleanup(): Promise<void>;
 }
 
@@ -255,8 +257,41 @@ export const BACKENDS: Backend[] = [
       );
     },
   },
-  // The AgentCore stub backend goes here (see the comment at the top of this file).
+  {
+    // Memory in AgentCore (the local stub, through the real AWS SDK in the server): the
+    // work store is a SQLite file as above, and every event and record also leaves
+    // through the store's outbox for the stub.
+    name: 'sqlite+agentcore',
+    async deploy(env = {}) {
+      const { dir, cleanup } = tempDir('longhaul-rel-ac-');
+      const stub = await startAgentCoreStub({ memories: [{ id: RELIABILITY_MEMORY_ID }], createEventRate: 10_000 });
+      const deployment = common(
+        'sqlite+agentcore',
+        'stdio',
+        {
+          LONGHAUL_DATA_DIR: dir,
+          LONGHAUL_STORE: `sqlite:${join(dir, 'longhaul.db')}`,
+          LONGHAUL_MEMORY: 'agentcore',
+          LONGHAUL_AGENTCORE_MEMORY_ID: RELIABILITY_MEMORY_ID,
+          AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: stub.url,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDLONGHAULTEST',
+          AWS_SECRET_ACCESS_KEY: 'longhaul-test-secret',
+          ...env,
+        },
+        async () => {
+          await stub.close();
+          cleanup();
+        },
+      );
+      const eventIdOf = (e: { metadata?: Record<string, unknown> }) => (e.metadata?.lh_event_id as { stringValue?: string } | undefined)?.stringValue ?? '';
+      return { ...deployment, memoryEventIds: () => stub.events(RELIABILITY_MEMORY_ID).map(eventIdOf) };
+    },
+  },
 ];
+
+/** The AgentCore memory the `sqlite+agentcore` backend's stub holds. */
+export const RELIABILITY_MEMORY_ID = 'longhaul_rel-AbCdE12345';
 
 /** Resident set size of a process in bytes (Linux /proc), or null once it is gone. */
 export async function rssBytes(pid: number): Promise<number | null> {

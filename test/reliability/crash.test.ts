@@ -75,6 +75,8 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
     let toVerify: string[] = [];
     const started = performance.now();
     const phases = { restart: 0, verify: 0, burst: 0 };
+    /** Acknowledged record_event ids: with an external memory, each must reach it exactly once. */
+    const ackedEvents: string[] = [];
     for (let c = 0; c < CYCLES; c++) {
       const t0 = performance.now();
       const { proc, conn } = await d.open(A1);
@@ -131,6 +133,7 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
       phases.burst += t2 - t1;
       if (process.env.LONGHAUL_RELIABILITY_TRACE) console.info(`${backend.name} cycle ${c}: open ${(tOpen - t0).toFixed(0)} ms, verify ${(t1 - tOpen).toFixed(0)} ms, burst ${(t2 - t1).toFixed(0)} ms, acked ${acked}/${sent.length}`);
       ledger.settle(sent);
+      for (const s of sent) if (s.tool === 'record_event' && s.ack) ackedEvents.push((s.ack.event as { eventId: string }).eventId);
       const second = sent.find((s) => s.tool === 'start_investigation')?.ack?.investigation as { investigationId: string } | undefined;
       toVerify = [inv, ...(second ? [second.investigationId] : [])];
     }
@@ -161,6 +164,14 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
       }
       expect(left, 'tasks still pending or running 30 s after the last restart').toEqual([]);
       const investigations = await ledger.verifyAll(conn);
+      if (d.memoryEventIds) {
+        // The outbox survived every kill: each acknowledged event reaches the memory, none twice.
+        const inMemory = () => d!.memoryEventIds!();
+        for (let i = 0; i < 240 && !ackedEvents.every((id) => inMemory().includes(id)); i++) await sleep(500);
+        const seen = inMemory();
+        expect(ackedEvents.filter((id) => !seen.includes(id)), 'acknowledged events that never reached the external memory').toEqual([]);
+        expect(seen.filter((id, i) => seen.indexOf(id) !== i), 'events stored twice in the external memory').toEqual([]);
+      }
       expect(failures, 'tool calls that answered isError').toEqual([]);
       // The kills must land inside bursts, or the suite proves nothing about a write in flight.
       expect(landed.midBurst, JSON.stringify(landed)).toBeGreaterThanOrEqual(CYCLES / 4);

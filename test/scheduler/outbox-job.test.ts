@@ -74,6 +74,21 @@ describe('memory outbox job (AgentCore at the local stub)', () => {
     expect(storedIds()).toHaveLength(3);
   });
 
+  it("keeps a tenant's order: entries behind one in backoff never overtake it", async () => {
+    const job = await world();
+    const { events } = await openInvestigation(store.tenant('acme'), fixtures('acme'), { events: 3 });
+    stub.inject({ op: 'CreateEvent', status: 429, count: 2 });
+    await job.run(); // e1 fails (retry in 1 s); e2 and e3 are held behind it
+    clock.advance(1_000);
+    stub.inject({ op: 'CreateEvent', status: 429, count: 2 });
+    await job.run(); // e1 fails again (retry in 2 s)
+    clock.advance(1_000);
+    expect((await job.run()).processed).toBe(0); // e2 and e3 wait for e1, though their own deferral has passed
+    clock.advance(1_000);
+    expect((await job.run()).processed).toBe(3);
+    expect(storedIds()).toEqual(events.map((e) => e.id));
+  });
+
   it('parks an entry AgentCore refuses, with its message, and never retries it', async () => {
     const job = await world();
     const f = fixtures('acme');
