@@ -19,8 +19,15 @@ export interface IntakeDeps {
   owner: string;
 }
 
-/** How long the intake lease of a task is held: far longer than an intake takes; after it, the worker session already there says it ran. */
-export const INTAKE_LEASE_MS = 10 * 60_000;
+/**
+ * The intake lease of a task: held by the process running its intake (released when it
+ * ends), then taken by the task's first run, so the two never overlap and no intake starts
+ * once the task has run. Expires after INTAKE_LEASE_MS if its holder dies.
+ */
+export const INTAKE_LEASE_MS = 60_000;
+/** How long a first run waits for an intake in flight before it runs anyway. */
+export const INTAKE_WAIT_MS = 30_000;
+export const intakeLeaseName = (task: Pick<Task, 'tenantId' | 'id'>) => `intake:${task.tenantId}:${task.id}`;
 
 /**
  * Day-0 intake. A task delegated with `waitFor` is born waiting — its wait is durable
@@ -45,8 +52,16 @@ export async function intakeWaitingTasks(x: IntakeDeps, tenantId: string, invest
     if (workers.some((s) => s.taskId === task.id)) continue;
     // Several processes hear of the task at once (the change feed reaches them all): the
     // store's lease (one atomic step) lets exactly one run its intake.
-    if (!(await x.d.store.acquireLease(`intake:${tenantId}:${task.id}`, x.owner, INTAKE_LEASE_MS, x.d.clock.now()))) continue;
-    await runIntake(x, task, inv);
+    const lease = intakeLeaseName(task);
+    if (!(await x.d.store.acquireLease(lease, x.owner, INTAKE_LEASE_MS, x.d.clock.now()))) continue;
+    try {
+      // Looked at again under the lease: the signal may have come meanwhile (a task no longer
+      // waiting needs no intake), or another process's intake may have just ended.
+      const [now, sessions] = await Promise.all([t.getTask(task.id), t.listSessions({ investigationId, kind: 'worker', limit: 100 })]);
+      if (now?.status === 'waiting' && now.attempts === 0 && !sessions.some((s) => s.taskId === task.id)) await runIntake(x, task, inv);
+    } finally {
+      await x.d.store.releaseLease(lease, x.owner).catch(() => undefined);
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { workerActor } from '../domain/actors.js';
 import type { Caller, RuntimeDeps } from './deps.js';
 import type { Sessions } from './sessions.js';
 import { openingEvent, rehydrate, roleMemory, workerMemory } from './worker-context.js';
-import { intakeWaitingTasks } from './worker-intake.js';
+import { INTAKE_LEASE_MS, INTAKE_WAIT_MS, intakeLeaseName, intakeWaitingTasks } from './worker-intake.js';
 import { planError, planExhausted, planOutcome, type Planned } from './worker-outcome.js';
 
 export interface WorkerSettings {
@@ -176,6 +176,21 @@ export class WorkerRuntime {
     }
   }
 
+  /**
+   * A task's first run never overlaps its Day-0 intake (which another process may be
+   * running: the signal can come while it does). The run takes the task's intake lease —
+   * so no intake starts from now on — waiting while an intake holds it, at most
+   * INTAKE_WAIT_MS (an intake whose process died holds it until it expires).
+   */
+  private async afterIntake(task: Task): Promise<void> {
+    const name = intakeLeaseName(task);
+    const until = this.d.clock.now() + INTAKE_WAIT_MS;
+    while (!(await this.d.store.acquireLease(name, this.owner, INTAKE_LEASE_MS, this.d.clock.now()))) {
+      if (this.d.clock.now() >= until || this.stopped) return;
+      await new Promise((r) => setTimeout(r, 100).unref());
+    }
+  }
+
   /** Day-0 intakes of an investigation's new waiting tasks (see worker-intake.ts); once per task across the processes on the store. */
   private async intake(tenantId: string, investigationId: string): Promise<void> {
     if (this.stopped || !this.serves(tenantId)) return;
@@ -221,6 +236,7 @@ export class WorkerRuntime {
     const caller: Caller = { tenantId: task.tenantId, actorId: workerActor(task.role) };
     const inv = await t.getInvestigation(task.investigationId);
     if (!inv) throw new Error(`investigation ${task.investigationId} of task ${task.id} is missing`);
+    if (task.attempts === 1 && role.intake) await this.afterIntake(task);
     const session = this.sessions.build(caller, { kind: 'worker', role: task.role, investigationId: inv.id, taskId: task.id });
     await t.createSession(session);
     d.feed.publish({ type: 'session', tenantId: task.tenantId, id: session.id });

@@ -145,7 +145,12 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s: several real serve
   it('runs each scheduler tick on one instance only (three serve --http processes on the store)', async () => {
     // HTTP instances expose their sweep counts; on PostgreSQL they are the writers above.
     // The stdio writers stop first: their schedulers would win slots nobody counts.
-    if (d.transport === 'stdio') for (const c of conns.splice(0)) await c.close();
+    if (d.transport === 'stdio') {
+      for (const c of conns.splice(0)) await c.close();
+      const stopping = performance.now();
+      await Promise.all(procs.filter((p) => !p.url).map((p) => p.stop()));
+      console.info(`[reliability] ticks ${backend.name}: the stdio writers exited ${((performance.now() - stopping) / 1000).toFixed(1)} s after their clients closed`);
+    }
     const instances = procs.filter((p) => p.url).length >= 3 ? procs.filter((p) => p.url) : await Promise.all([0, 1, 2].map(() => d.serveHttp(SERVER_ENV)));
     const token = d.token(A1);
     const count = async () => (await Promise.all(instances.map((i) => passes({ url: i.url! }, token, 'lifecycle')))).reduce((a, b) => a + b, 0);
