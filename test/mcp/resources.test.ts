@@ -36,6 +36,7 @@ describe('MCP resources', () => {
       'longhaul://memory/{+namespace}',
       'longhaul://inbox',
       'longhaul://sources',
+      'longhaul://erasures/{erasureId}',
     ]);
     // Reports are Markdown; a signal's file comes in its own media type (each read says which); everything else is JSON.
     const mimeType = (t: string) => (t.includes('/report') ? 'text/markdown' : t.includes('/attachments/') ? 'application/octet-stream' : 'application/json');
