@@ -13,7 +13,7 @@ import { WorkerRuntime, type WorkerSettings } from './runtime/worker-runtime.js'
 import { deadlineSweep, type DeadlinePolicy } from './scheduler/deadline-sweep.js';
 import { extractionJob } from './scheduler/extraction-job.js';
 import { outboxJob, type OutboxSettings } from './scheduler/outbox-job.js';
-import { openAgentCoreMemory } from './memory/adapters/agentcore/index.js';
+import { openAgentCoreMemory, type RateLimits } from './memory/adapters/agentcore/index.js';
 import type { MemoryPort } from './memory/port.js';
 import { withStoreTruth } from './memory/adapters/store-truth.js';
 import type { Job } from './scheduler/job.js';
@@ -336,7 +336,17 @@ function openMemory(config: Readonly<Config>, logger: Logger, clock: Clock): Mem
     region: config.memory.region,
     ...(config.memory.endpoint ? { endpoint: config.memory.endpoint } : {}),
     extraction: config.memory.extraction,
+    rate: agentCoreRate(config.memory.rate),
     logger: logger.child({ component: 'agentcore-memory' }),
     clock,
   });
+}
+
+/** LONGHAUL_AGENTCORE_RATE_LIMIT as the adapter's limits (each burst as large as its rate). */
+function agentCoreRate(r: { session?: number; account?: number; records?: number }): Partial<RateLimits> {
+  return {
+    ...(r.session ? { perSession: r.session, perSessionBurst: Math.max(1, r.session) } : {}),
+    ...(r.account ? { perAccount: r.account, perAccountBurst: Math.max(1, r.account) } : {}),
+    ...(r.records ? { recordWrites: r.records, recordWritesBurst: Math.max(1, r.records) } : {}),
+  };
 }

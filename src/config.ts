@@ -27,6 +27,8 @@ export interface Config {
         extraction: 'longhaul' | 'agentcore';
         /** AWS_ENDPOINT_URL_BEDROCK_AGENTCORE (else AWS_ENDPOINT_URL): a local stub or a VPC endpoint; null: the SDK's default. */
         endpoint: string | null;
+        /** LONGHAUL_AGENTCORE_RATE_LIMIT: requests per second under the account's quotas (absent: the adapter's defaults). */
+        rate: { session?: number; account?: number; records?: number };
       };
   tenant: string;
   actor: string;
@@ -76,6 +78,11 @@ export const SETTINGS = {
   'agentcore-extraction': { env: 'LONGHAUL_AGENTCORE_EXTRACTION', default: 'longhaul', doc: '`longhaul` (longhaul\'s strategies extract; records written with BatchCreateMemoryRecords) or `agentcore` (the memory\'s own strategies extract)' },
   'aws-region': { env: 'AWS_REGION', default: '', doc: 'AWS region of the AgentCore memory (memory=agentcore; workers use the region in their agent ARN); credentials come from the default AWS chain' },
   'aws-endpoint-url-bedrock-agentcore': { env: 'AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', default: '', doc: 'AgentCore data-plane endpoint override (a VPC endpoint, or a local stub in tests)' },
+  'agentcore-rate-limit': {
+    env: 'LONGHAUL_AGENTCORE_RATE_LIMIT',
+    default: 'session=4,account=20,records=10',
+    doc: 'client-side requests per second under the AgentCore account\'s quotas: CreateEvent per investigation (`session`) and per process (`account`), record writes (`records`); raise them to what Service Quotas shows',
+  },
   tenant: { env: 'LONGHAUL_TENANT', default: 'local', doc: 'tenant for stdio (HTTP takes it from credentials)' },
   actor: { env: 'LONGHAUL_ACTOR', default: 'the OS user', doc: 'actor for stdio' },
   'idle-timeout': { env: 'LONGHAUL_IDLE_TIMEOUT', default: '15m', doc: 'idle → terminated' },
@@ -152,6 +159,11 @@ const Schema = z.object({
   'agentcore-extraction': z.enum(['longhaul', 'agentcore']),
   'aws-region': z.string(),
   'aws-endpoint-url-bedrock-agentcore': z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  'agentcore-rate-limit': z
+    .string()
+    .regex(/^(?:(?:session|account|records)=\d{1,6}(?:\.\d{1,3})?)(?:,(?:session|account|records)=\d{1,6}(?:\.\d{1,3})?)*$/, 'must be like session=4,account=20,records=10 (requests per second)')
+    .transform((v) => Object.fromEntries(v.split(',').map((kv) => kv.split('=')).map(([k, n]) => [k!, Number(n)])) as { session?: number; account?: number; records?: number })
+    .refine((r) => Object.values(r).every((n) => n > 0), 'every rate must be above 0'),
   tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,254}$/, 'must be letters, digits, ".", "_", "-", "@"'),
   actor: z
     .string()
@@ -337,6 +349,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: RawSettings 
           region: v['aws-region'],
           extraction: v['agentcore-extraction'],
           endpoint: v['aws-endpoint-url-bedrock-agentcore'] || null,
+          rate: v['agentcore-rate-limit'],
         }
       : { kind: 'store' };
   let model: Config['model'] = { kind: 'none' };

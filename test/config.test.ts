@@ -76,7 +76,10 @@ describe('config', () => {
     expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore' } })).toThrow(/LONGHAUL_AGENTCORE_MEMORY_ID/);
     expect(() => loadConfig({ env: { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'mem-1', AWS_REGION: 'eu-west-1' } })).toThrow(/agentcore-memory-id .*not an AgentCore Memory id/);
     const ok = { ...base, LONGHAUL_MEMORY: 'agentcore', LONGHAUL_AGENTCORE_MEMORY_ID: 'longhaul_memory-AbCdEf1234', AWS_REGION: 'eu-west-1' };
-    expect(loadConfig({ env: ok }).memory).toEqual({ kind: 'agentcore', memoryId: 'longhaul_memory-AbCdEf1234', region: 'eu-west-1', extraction: 'longhaul', endpoint: null });
+    expect(loadConfig({ env: ok }).memory).toEqual({ kind: 'agentcore', memoryId: 'longhaul_memory-AbCdEf1234', region: 'eu-west-1', extraction: 'longhaul', endpoint: null, rate: { session: 4, account: 20, records: 10 } });
+    expect(loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_RATE_LIMIT: 'session=50,records=2.5' } }).memory).toMatchObject({ rate: { session: 50, records: 2.5 } });
+    expect(() => loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_RATE_LIMIT: 'session=fast' } })).toThrow(/agentcore-rate-limit .*session=4,account=20,records=10/);
+    expect(() => loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_RATE_LIMIT: 'session=0' } })).toThrow(/agentcore-rate-limit .*above 0/);
     expect(loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_EXTRACTION: 'agentcore', AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: 'http://127.0.0.1:4566' } }).memory).toMatchObject({ extraction: 'agentcore', endpoint: 'http://127.0.0.1:4566' });
     expect(() => loadConfig({ env: { ...ok, LONGHAUL_AGENTCORE_EXTRACTION: 'aws' } })).toThrow(/agentcore-extraction/);
     expect(() => loadConfig({ env: { ...ok, AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: 'ftp://x' } })).toThrow(/aws-endpoint-url-bedrock-agentcore/);

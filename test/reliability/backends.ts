@@ -277,6 +277,8 @@ export const BACKENDS: Backend[] = [
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'AKIDLONGHAULTEST',
           AWS_SECRET_ACCESS_KEY: 'longhaul-test-secret',
+          // The stub's quota is far above AgentCore's defaults: ship as fast as it takes.
+          LONGHAUL_AGENTCORE_RATE_LIMIT: 'session=1000,account=1000,records=1000',
           ...env,
         },
         async () => {

@@ -167,7 +167,8 @@ describe.concurrent.each(BACKENDS.map((b) => [b.name, b] as const))('crash durab
       if (d.memoryEventIds) {
         // The outbox survived every kill: each acknowledged event reaches the memory, none twice.
         const inMemory = () => d!.memoryEventIds!();
-        for (let i = 0; i < 240 && !ackedEvents.every((id) => inMemory().includes(id)); i++) await sleep(500);
+        // (entries a killed process had claimed wait for its 60 s lease to lapse)
+        for (let i = 0; i < 360 && !ackedEvents.every((id) => inMemory().includes(id)); i++) await sleep(500);
         const seen = inMemory();
         expect(ackedEvents.filter((id) => !seen.includes(id)), 'acknowledged events that never reached the external memory').toEqual([]);
         expect(seen.filter((id, i) => seen.indexOf(id) !== i), 'events stored twice in the external memory').toEqual([]);
