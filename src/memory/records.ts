@@ -126,13 +126,7 @@ function assertRecordId(recordId: string): void {
 }
 
 /**
- * A record of this tenant as the memory holds it; with an external memory, a record
- * longhaul extracted that the outbox has not shipped yet is read from the store (read
- * your writes).
+ * A record of this tenant as the memory holds it (with an external memory and longhaul's
+ * extraction, a `rec_…` record is read from the store, shipped or not: store-truth.ts).
  */
-async function findRecord(d: RuntimeDeps, tenantId: string, recordId: string) {
-  const memory = memoryOf(d);
-  const r = await memory.tenant(tenantId).getRecord(recordId);
-  if (r || memory.kind === 'store' || !recordId.startsWith('rec_')) return r;
-  return d.store.tenant(tenantId).getRecord(recordId);
-}
+const findRecord = (d: RuntimeDeps, tenantId: string, recordId: string) => memoryOf(d).tenant(tenantId).getRecord(recordId);
